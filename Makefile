@@ -1,0 +1,63 @@
+# The registry's commands. `make help` lists them.
+# Every target that needs the virtual environment creates it first, so a fresh clone needs only
+# Python 3.11, Node.js and npm.
+
+PYTHON ?= python3.11
+VENV ?= .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 8000
+# The PostgreSQL server the second test run uses (a throwaway database is created on it).
+TEST_POSTGRES_URL ?= postgresql://postgres@127.0.0.1:5432/test
+
+.DEFAULT_GOAL := help
+.PHONY: help install run serve test test-sqlite test-postgres test-browser lint fmt migrate seed reindex worker search-check bench clean
+
+help: ## List the commands
+	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[1m%-14s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[test]"
+	touch $@
+
+install: $(VENV)/.installed ## Create the virtual environment and install everything
+
+migrate: install ## Apply database migrations (harmless to repeat)
+	$(BIN)/registry migrate
+
+seed: migrate ## Load the seed catalogue from seeds/ (idempotent)
+	$(BIN)/registry seed
+
+run: seed ## Set up, migrate, seed and serve on http://127.0.0.1:8000 (SQLite, embedded search)
+	$(BIN)/registry serve --host $(HOST) --port $(PORT)
+
+serve: install ## Serve without migrating or seeding
+	$(BIN)/registry serve --host $(HOST) --port $(PORT)
+
+test: install ## Run the whole suite on SQLite, then on PostgreSQL
+	$(MAKE) --no-print-directory test-sqlite
+	$(MAKE) --no-print-directory test-postgres
+
+test-sqlite: install ## Run the suite on SQLite only
+	REGISTRY_TEST_DATABASE=sqlite $(BIN)/pytest
+
+test-postgres: install ## Run the database tests on PostgreSQL (TEST_POSTGRES_URL)
+	REGISTRY_TEST_DATABASE=postgres TEST_POSTGRES_URL=$(TEST_POSTGRES_URL) $(BIN)/pytest -m "not engine_only"
+
+lint: install ## Check style with ruff
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+fmt: install ## Format and fix with ruff
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+bench: install ## Run the benchmarks in bench/ and print their figures
+	$(BIN)/python bench/search.py
+
+clean: ## Remove the virtual environment and local data
+	rm -rf $(VENV) data

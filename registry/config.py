@@ -1,0 +1,175 @@
+"""Every setting of the registry, read once from the environment and checked at start-up.
+
+A bad value stops start-up with a `ConfigError` naming the variable and what is wrong, rather
+than surfacing later as an obscure failure. The README lists every variable read here; the
+deployment check in the tests holds docker-compose.yml to this list (`VARIABLES`).
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from urllib.parse import urlsplit
+
+ENVIRONMENTS = ("development", "production")
+SEARCH_ENGINES = ("embedded", "meilisearch")
+
+# Every variable the application reads, with whether production requires it.
+VARIABLES: dict[str, bool] = {
+    "REGISTRY_ENV": True,
+    "REGISTRY_DATA_DIR": False,
+    "DATABASE_URL": True,
+    "REGISTRY_SECRET_KEY": True,
+    "SEARCH_ENGINE": True,
+    "MEILI_URL": False,
+    "MEILI_API_KEY": False,
+    "MEILI_INDEX_PREFIX": False,
+    "REGISTRY_LOG_LEVEL": False,
+}
+
+
+class ConfigError(Exception):
+    """A setting is missing or malformed; the message names the variable."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    environment: str
+    data_dir: Path
+    database_url: str
+    secret_key: str
+    search_engine: str
+    meili_url: str | None
+    meili_api_key: str | None
+    meili_index_prefix: str
+    log_level: str
+
+    @property
+    def is_development(self) -> bool:
+        return self.environment == "development"
+
+    @property
+    def database_kind(self) -> str:
+        return "postgresql" if self.database_url.startswith("postgresql://") else "sqlite"
+
+    @property
+    def sqlite_path(self) -> Path:
+        if self.database_kind != "sqlite":
+            raise ConfigError("DATABASE_URL: not a SQLite database")
+        return Path(self.database_url.removeprefix("sqlite:///"))
+
+    @property
+    def search_dir(self) -> Path:
+        return self.data_dir / "search"
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str]) -> Settings:
+        environment = env.get("REGISTRY_ENV", "development").strip().lower()
+        if environment not in ENVIRONMENTS:
+            raise ConfigError(
+                f"REGISTRY_ENV: {environment!r} is not one of {', '.join(ENVIRONMENTS)}"
+            )
+        production = environment == "production"
+
+        data_dir = Path(env.get("REGISTRY_DATA_DIR", "") or "data")
+        if data_dir.exists() and not data_dir.is_dir():
+            raise ConfigError(f"REGISTRY_DATA_DIR: {data_dir} exists and is not a directory")
+
+        database_url = _database_url(env.get("DATABASE_URL", ""), data_dir, production)
+        secret_key = _secret_key(env.get("REGISTRY_SECRET_KEY", ""), data_dir, production)
+
+        search_engine = env.get("SEARCH_ENGINE", "embedded").strip().lower() or "embedded"
+        if search_engine not in SEARCH_ENGINES:
+            raise ConfigError(
+                f"SEARCH_ENGINE: {search_engine!r} is not one of {', '.join(SEARCH_ENGINES)}"
+            )
+        meili_url = env.get("MEILI_URL", "").strip() or None
+        meili_api_key = env.get("MEILI_API_KEY", "").strip() or None
+        if meili_url is not None:
+            parts = urlsplit(meili_url)
+            if parts.scheme not in ("http", "https") or not parts.hostname:
+                raise ConfigError(f"MEILI_URL: {meili_url!r} is not an http(s) URL")
+        if search_engine == "meilisearch":
+            if meili_url is None:
+                raise ConfigError("MEILI_URL: required when SEARCH_ENGINE=meilisearch")
+            if meili_api_key is None:
+                raise ConfigError("MEILI_API_KEY: required when SEARCH_ENGINE=meilisearch")
+            master = env.get("MEILI_MASTER_KEY", "").strip()
+            if master and master == meili_api_key:
+                raise ConfigError(
+                    "MEILI_API_KEY: this is the master key; give the registry a scoped key"
+                )
+        prefix = env.get("MEILI_INDEX_PREFIX", "").strip()
+        if prefix and not prefix.replace("_", "").replace("-", "").isalnum():
+            raise ConfigError("MEILI_INDEX_PREFIX: only letters, digits, '-' and '_' are allowed")
+
+        log_level = env.get("REGISTRY_LOG_LEVEL", "info").strip().lower() or "info"
+        if log_level not in ("debug", "info", "warning", "error"):
+            raise ConfigError(f"REGISTRY_LOG_LEVEL: {log_level!r} is not a log level")
+
+        return cls(
+            environment=environment,
+            data_dir=data_dir,
+            database_url=database_url,
+            secret_key=secret_key,
+            search_engine=search_engine,
+            meili_url=meili_url,
+            meili_api_key=meili_api_key,
+            meili_index_prefix=prefix,
+            log_level=log_level,
+        )
+
+
+def _database_url(raw: str, data_dir: Path, production: bool) -> str:
+    raw = raw.strip()
+    if not raw:
+        if production:
+            raise ConfigError("DATABASE_URL: required when REGISTRY_ENV=production")
+        return f"sqlite:///{data_dir / 'registry.sqlite'}"
+    if raw.startswith("postgres://"):
+        raw = "postgresql://" + raw.removeprefix("postgres://")
+    if raw.startswith("postgresql://"):
+        parts = urlsplit(raw)
+        if not parts.hostname or not parts.path.strip("/"):
+            raise ConfigError(
+                "DATABASE_URL: a PostgreSQL URL needs a host and a database, "
+                "like postgresql://user@host:5432/registry"
+            )
+        return raw
+    if raw.startswith("sqlite:///") and len(raw) > len("sqlite:///"):
+        return raw
+    raise ConfigError(
+        f"DATABASE_URL: {raw!r} is neither sqlite:///path/to/file nor postgresql://user@host/db"
+    )
+
+
+def _secret_key(raw: str, data_dir: Path, production: bool) -> str:
+    raw = raw.strip()
+    if raw:
+        if len(raw) < 32:
+            raise ConfigError("REGISTRY_SECRET_KEY: must be at least 32 characters")
+        return raw
+    if production:
+        raise ConfigError("REGISTRY_SECRET_KEY: required when REGISTRY_ENV=production")
+    # Development keeps a generated key in the data directory so sessions survive restarts.
+    key_file = data_dir / "secret_key"
+    try:
+        if key_file.exists():
+            return key_file.read_text().strip()
+        data_dir.mkdir(parents=True, exist_ok=True)
+        key = secrets.token_urlsafe(48)
+        key_file.write_text(key)
+        key_file.chmod(0o600)
+        return key
+    except OSError as exc:
+        raise ConfigError(f"REGISTRY_DATA_DIR: cannot keep the secret key there ({exc})") from exc
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The settings of this process, read from the environment on first use."""
+    return Settings.from_env(os.environ)
