@@ -1,0 +1,257 @@
+"""The registry's schema: every table in one readable place.
+
+Money is integer pence (BigInt), never a float. Lists of controlled values (service areas,
+characteristics, tags, links, lots) are JSON arrays: they are read with their solution and
+searched through the index, never joined on. Rows that other rows or history point at are not
+deleted: solutions are retired, interests withdrawn, pledges withdrawn. The partial unique
+and composite unique indexes (one membership per user and organisation, one active interest
+per organisation and solution, ...) live in the migrations as plain SQL, because Piccolo's own
+constraints are written as ALTER TABLE statements that SQLite does not accept.
+"""
+
+from __future__ import annotations
+
+from piccolo.columns import (
+    JSON,
+    BigInt,
+    Boolean,
+    Date,
+    ForeignKey,
+    Integer,
+    Text,
+    Timestamptz,
+    Varchar,
+)
+from piccolo.columns.base import OnDelete
+from piccolo.columns.defaults.timestamptz import TimestamptzNow
+from piccolo.table import Table
+
+
+class Organisation(Table):
+    slug = Varchar(length=80, unique=True, index=True)
+    name = Varchar(length=200)
+    kind = Varchar(length=20)  # vocabulary.ORGANISATION_KINDS
+    org_id = Varchar(length=40, null=True, default=None, unique=True)  # e.g. GB-LAS-GLG
+    gss_code = Varchar(length=12, null=True, default=None)
+    iso_3166_2 = Varchar(length=10, null=True, default=None)
+    is_island = Boolean(default=False)
+    website = Varchar(length=300, default="")
+    description = Text(default="")
+    source = Varchar(length=120, default="")
+    created_at = Timestamptz(default=TimestamptzNow())
+    updated_at = Timestamptz(default=TimestamptzNow())
+
+
+class User(Table, tablename="registry_user"):
+    email = Varchar(length=254, unique=True, index=True)
+    display_name = Varchar(length=120)
+    password_hash = Varchar(length=255)
+    is_digital_office = Boolean(default=False)  # platform role: curates the catalogue
+    is_demo = Boolean(default=False)  # development demo account; refused outside development
+    is_active = Boolean(default=True)
+    created_at = Timestamptz(default=TimestamptzNow())
+    last_signed_in_at = Timestamptz(null=True, default=None)
+
+
+class Membership(Table):
+    user = ForeignKey(references=User, on_delete=OnDelete.cascade)
+    organisation = ForeignKey(references=Organisation, on_delete=OnDelete.restrict)
+    role = Varchar(length=20)  # vocabulary.ROLES
+    created_at = Timestamptz(default=TimestamptzNow())
+
+
+class Solution(Table):
+    kind = Varchar(length=20, index=True)  # vocabulary.SOLUTION_KINDS
+    slug = Varchar(length=80, unique=True, index=True)
+    title = Varchar(length=200)
+    summary = Varchar(length=280)
+    description = Text(default="")  # Markdown, sanitised when rendered
+    owner = ForeignKey(references=Organisation, on_delete=OnDelete.restrict, index=True)
+    status = Varchar(length=20)  # vocabulary.STATUSES[kind]
+    service_areas = JSON(default=[])
+    characteristics = JSON(default=[])
+    tags = JSON(default=[])
+    links = JSON(default=[])  # [{"title": ..., "url": ...}]
+    contact_name = Varchar(length=120, default="")
+    contact_email = Varchar(length=254, default="")
+    funding_target = BigInt(null=True, default=None)  # pence
+    # Counts a source reports without naming the councils ("eleven councils signed up").
+    reported_adopters = Integer(null=True, default=None)
+    reported_interested = Integer(null=True, default=None)
+    reported_note = Varchar(length=300, default="")
+    version = Integer(default=1)
+    source = Varchar(length=120, default="")
+    created_at = Timestamptz(default=TimestamptzNow())
+    updated_at = Timestamptz(default=TimestamptzNow())
+
+
+class ProcurementDetail(Table):
+    solution = ForeignKey(references=Solution, on_delete=OnDelete.cascade, unique=True)
+    procurement_body = ForeignKey(references=Organisation, on_delete=OnDelete.restrict)
+    reference = Varchar(length=100, default="")  # e.g. a framework number
+    lots = JSON(default=[])
+    max_suppliers = Integer(null=True, default=None)
+    awarded_suppliers = JSON(default=[])
+    call_off_method = Varchar(length=40)  # vocabulary.CALL_OFF_METHODS
+    starts_on = Date(null=True, default=None)
+    ends_on = Date(null=True, default=None, index=True)
+    estimated_value = BigInt(null=True, default=None)  # pence
+
+
+class ChallengeDetail(Table):
+    solution = ForeignKey(references=Solution, on_delete=OnDelete.cascade, unique=True)
+    problem_statement = Text()
+    sponsors = JSON(default=[])  # organisation slugs of the bodies that set the challenge
+    stage = Varchar(length=30)  # vocabulary.CHALLENGE_STAGES
+    application_deadline = Date(null=True, default=None)
+    route_to_adoption = Text(default="")
+
+
+class ComponentDetail(Table):
+    solution = ForeignKey(references=Solution, on_delete=OnDelete.cascade, unique=True)
+    licence = Varchar(length=100, default="")  # an SPDX identifier or expression
+    repository_url = Varchar(length=300, default="")
+    software_type = Varchar(length=30)  # vocabulary.SOFTWARE_TYPES
+    development_status = Varchar(length=20)  # vocabulary.DEVELOPMENT_STATUSES
+
+
+class PlatformDetail(Table):
+    solution = ForeignKey(references=Solution, on_delete=OnDelete.cascade, unique=True)
+    operator = ForeignKey(references=Organisation, on_delete=OnDelete.restrict)
+    hosting = Varchar(length=20, default="")  # vocabulary.HOSTING
+
+
+class Interest(Table):
+    solution = ForeignKey(references=Solution, on_delete=OnDelete.restrict, index=True)
+    organisation = ForeignKey(references=Organisation, on_delete=OnDelete.restrict, index=True)
+    level = Varchar(length=20)  # vocabulary.INTEREST_LEVELS
+    registered_by = ForeignKey(references=User, on_delete=OnDelete.set_null, null=True)
+    registered_at = Timestamptz(default=TimestamptzNow())
+    updated_at = Timestamptz(default=TimestamptzNow())
+    withdrawn_at = Timestamptz(null=True, default=None)
+
+
+class Sponsorship(Table):
+    solution = ForeignKey(references=Solution, on_delete=OnDelete.restrict, index=True)
+    organisation = ForeignKey(references=Organisation, on_delete=OnDelete.restrict, index=True)
+    amount_pence = BigInt(default=0)
+    staff_days = Integer(default=0)
+    status = Varchar(length=20)  # vocabulary.SPONSORSHIP_STATUSES
+    note = Varchar(length=500, default="")
+    pledged_by = ForeignKey(references=User, on_delete=OnDelete.set_null, null=True)
+    pledged_at = Timestamptz(default=TimestamptzNow())
+    updated_at = Timestamptz(default=TimestamptzNow())
+    withdrawn_at = Timestamptz(null=True, default=None)
+
+
+class Adoption(Table):
+    solution = ForeignKey(references=Solution, on_delete=OnDelete.restrict, index=True)
+    organisation = ForeignKey(references=Organisation, on_delete=OnDelete.restrict, index=True)
+    status = Varchar(length=20)  # vocabulary.ADOPTION_STATUSES
+    status_on = Date(null=True, default=None)  # when it went live, was planned for, or retired
+    recorded_by = ForeignKey(references=User, on_delete=OnDelete.set_null, null=True)
+    recorded_at = Timestamptz(default=TimestamptzNow())
+    updated_at = Timestamptz(default=TimestamptzNow())
+
+
+class Programme(Table):
+    slug = Varchar(length=80, unique=True, index=True)
+    title = Varchar(length=200)
+    summary = Varchar(length=280)
+    description = Text(default="")
+    owner = ForeignKey(references=Organisation, on_delete=OnDelete.restrict)
+    status = Varchar(length=20)  # vocabulary.PROGRAMME_STATUSES
+    starts_on = Date(null=True, default=None)
+    ends_on = Date(null=True, default=None)
+    version = Integer(default=1)
+    source = Varchar(length=120, default="")
+    created_at = Timestamptz(default=TimestamptzNow())
+    updated_at = Timestamptz(default=TimestamptzNow())
+
+
+class ProgrammeSolution(Table):
+    programme = ForeignKey(references=Programme, on_delete=OnDelete.cascade)
+    solution = ForeignKey(references=Solution, on_delete=OnDelete.restrict)
+
+
+class Milestone(Table):
+    programme = ForeignKey(references=Programme, on_delete=OnDelete.cascade, index=True)
+    slug = Varchar(length=80)
+    title = Varchar(length=200)
+    description = Text(default="")
+    due_on = Date(null=True, default=None)
+    metric = Varchar(length=30)  # vocabulary.MILESTONE_METRICS
+    solution = ForeignKey(references=Solution, on_delete=OnDelete.restrict, null=True)
+    target_value = BigInt(default=1)
+    target_unit = Varchar(length=60, default="")
+    target_status = Varchar(length=20, default="")  # for metric "status_reached"
+    position = Integer(default=0)
+    source = Varchar(length=120, default="")
+
+
+class MilestoneFigure(Table):
+    """A figure recorded against a milestone with a "recorded" target; the latest counts."""
+
+    milestone = ForeignKey(references=Milestone, on_delete=OnDelete.cascade, index=True)
+    value = BigInt()
+    as_of = Date()
+    note = Varchar(length=300, default="")
+    source = Varchar(length=120, default="")
+    recorded_by = ForeignKey(references=User, on_delete=OnDelete.set_null, null=True)
+    recorded_at = Timestamptz(default=TimestamptzNow())
+
+
+class AuditEvent(Table):
+    """Append-only: the services insert these and nothing updates or deletes them."""
+
+    actor = ForeignKey(references=User, on_delete=OnDelete.set_null, null=True)
+    actor_label = Varchar(length=254)  # the user's email, or "seed" / "system"
+    organisation = ForeignKey(references=Organisation, on_delete=OnDelete.set_null, null=True)
+    action = Varchar(length=60, index=True)
+    subject_type = Varchar(length=30)
+    subject_id = Integer()
+    subject_slug = Varchar(length=80, default="")
+    before = JSON(null=True, default=None)
+    after = JSON(null=True, default=None)
+    created_at = Timestamptz(default=TimestamptzNow(), index=True)
+
+
+class SearchOutbox(Table):
+    """Changes waiting to reach the search index; written in the transaction of the change."""
+
+    solution_id = Integer(index=True)
+    operation = Varchar(length=10, default="upsert")  # upsert | delete
+    attempts = Integer(default=0)
+    last_error = Text(default="")
+    available_at = Timestamptz(default=TimestamptzNow(), index=True)
+    created_at = Timestamptz(default=TimestamptzNow())
+
+
+class SeedRecord(Table):
+    """The digest of each seed record as last loaded, so re-seeding changes only what changed."""
+
+    key = Varchar(length=200, unique=True)
+    digest = Varchar(length=64)
+    loaded_at = Timestamptz(default=TimestamptzNow())
+
+
+ALL_TABLES: list[type[Table]] = [
+    Organisation,
+    User,
+    Membership,
+    Solution,
+    ProcurementDetail,
+    ChallengeDetail,
+    ComponentDetail,
+    PlatformDetail,
+    Interest,
+    Sponsorship,
+    Adoption,
+    Programme,
+    ProgrammeSolution,
+    Milestone,
+    MilestoneFigure,
+    AuditEvent,
+    SearchOutbox,
+    SeedRecord,
+]
