@@ -1,0 +1,258 @@
+"""Users, memberships, roles and password checks, and the one rule every service asks first:
+may this actor do this for that organisation?
+
+An `Actor` is who is acting: a signed-in user with their memberships, or the seed loader.
+Services never trust an organisation named in input; they look up the actor's role in that
+organisation and refuse with `PermissionDenied` when it does not allow the action.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+
+from registry import audit, db
+from registry.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from registry.tables import Membership, Organisation, User
+from registry.validation import Checker
+from registry.vocabulary import ROLES
+
+ANY_ROLE = frozenset(ROLES)
+# Which membership roles allow which action for the organisation acted for.
+PERMISSIONS: dict[str, frozenset[str]] = {
+    "interest.register": ANY_ROLE,
+    "interest.withdraw": ANY_ROLE,
+    "sponsorship.pledge": ANY_ROLE,
+    "sponsorship.withdraw": ANY_ROLE,
+    "sponsorship.confirm": frozenset({"org_admin"}),
+    "adoption.record": ANY_ROLE,
+    "solution.create": ANY_ROLE,
+    "solution.create.procurement": frozenset({"procurement", "org_admin"}),
+    "solution.edit": ANY_ROLE,
+    "solution.retire": frozenset({"procurement", "org_admin"}),
+    "membership.manage": frozenset({"org_admin"}),
+}
+# Actions the Digital Office's curators may take on any solution, whoever owns it. Acting *for*
+# an organisation (interest, pledges, adoption) is never among them.
+CURATION = frozenset({"solution.edit", "solution.retire"})
+
+MIN_PASSWORD_LENGTH = 12
+_hasher = PasswordHasher()  # argon2id with the library's current recommended parameters
+
+
+@dataclass(frozen=True)
+class Actor:
+    user_id: int | None
+    label: str
+    roles: Mapping[int, str] = field(default_factory=dict)  # organisation id -> role
+    is_digital_office: bool = False
+    is_system: bool = False
+
+    def role_in(self, organisation_id: int) -> str | None:
+        return self.roles.get(organisation_id)
+
+    def may(self, action: str, organisation_id: int) -> bool:
+        if self.is_system:
+            return True
+        if self.is_digital_office and action in CURATION:
+            return True
+        role = self.role_in(organisation_id)
+        return role is not None and role in PERMISSIONS[action]
+
+
+ANONYMOUS = Actor(user_id=None, label="anonymous")
+
+
+def system_actor(label: str = "system") -> Actor:
+    """The seed loader and maintenance commands: never reachable from a web request."""
+    return Actor(user_id=None, label=label, is_system=True)
+
+
+def require(actor: Actor, action: str, organisation: Mapping) -> None:
+    if not actor.may(action, organisation["id"]):
+        if actor.user_id is None and not actor.is_system:
+            raise PermissionDenied("Sign in to do this")
+        raise PermissionDenied(
+            f"You are not a member of {organisation['name']} with a role that allows this"
+        )
+
+
+def require_digital_office(actor: Actor) -> None:
+    if not (actor.is_system or actor.is_digital_office):
+        raise PermissionDenied("Only Digital Office staff can do this")
+
+
+# -- passwords ----------------------------------------------------------------------------
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def password_matches(password_hash: str, password: str) -> bool:
+    try:
+        return _hasher.verify(password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+# A hash to verify against when the email is unknown, so a wrong email costs the same time.
+_UNKNOWN_USER_HASH = _hasher.hash("no such user: this hash only equalises timing")
+
+
+def check_password_rules(password: str, email: str) -> str | None:
+    if len(password) < MIN_PASSWORD_LENGTH:
+        return f"Password must be at least {MIN_PASSWORD_LENGTH} characters"
+    if len(password) > 256:
+        return "Password must be 256 characters or fewer"
+    if password.strip().lower() == email.strip().lower():
+        return "Password must not be your email address"
+    return None
+
+
+# -- users and memberships ----------------------------------------------------------------
+
+
+async def create_user(
+    actor: Actor,
+    email: str,
+    display_name: str,
+    password: str,
+    *,
+    is_digital_office: bool = False,
+    is_demo: bool = False,
+) -> dict:
+    if not actor.is_system:
+        raise PermissionDenied("Users are created with the registry command")
+    checker = Checker({"email": email, "display_name": display_name})
+    email = checker.email("email", "Email address", required=True)
+    display_name = checker.text(
+        "display_name", "Name", required=True, min_length=1, max_length=120, multiline=False
+    )
+    problem = check_password_rules(password, email)
+    if problem:
+        checker.fail("password", problem)
+    checker.raise_if_invalid()
+    if await User.exists().where(User.email == email):
+        raise ValidationFailed({"email": "A user with this email address already exists"})
+    async with db.transaction():
+        user = User(
+            email=email,
+            display_name=display_name,
+            password_hash=hash_password(password),
+            is_digital_office=is_digital_office,
+            is_demo=is_demo,
+        )
+        await user.save()
+        await audit.record(
+            actor,
+            "user.create",
+            "user",
+            user.id,
+            after={"email": email, "is_digital_office": is_digital_office, "is_demo": is_demo},
+        )
+    return {"id": user.id, "email": email, "display_name": display_name}
+
+
+async def add_member(actor: Actor, email: str, organisation_slug: str, role: str) -> dict:
+    checker = Checker({"role": role})
+    role = checker.choice("role", "Role", ROLES)
+    checker.raise_if_invalid()
+    user = await User.objects().where(User.email == email.strip().lower()).first()
+    if user is None:
+        raise NotFound(f"No user has the email address {email}")
+    organisation = await organisation_by_slug(organisation_slug)
+    require(actor, "membership.manage", organisation)
+    async with db.transaction():
+        existing = (
+            await Membership.objects()
+            .where((Membership.user == user.id) & (Membership.organisation == organisation["id"]))
+            .first()
+        )
+        before = {"role": existing.role} if existing else None
+        if existing:
+            if existing.role == role:
+                return {"email": user.email, "organisation": organisation["slug"], "role": role}
+            existing.role = role
+            await existing.save()
+            membership_id = existing.id
+        else:
+            membership = Membership(user=user.id, organisation=organisation["id"], role=role)
+            await membership.save()
+            membership_id = membership.id
+        await audit.record(
+            actor,
+            "membership.set",
+            "membership",
+            membership_id,
+            organisation_id=organisation["id"],
+            before=before,
+            after={"user": user.email, "role": role},
+        )
+    return {"email": user.email, "organisation": organisation["slug"], "role": role}
+
+
+async def organisation_by_slug(slug: str) -> dict:
+    row = await Organisation.select().where(Organisation.slug == slug).first()
+    if row is None:
+        raise NotFound(f"There is no organisation called {slug!r}")
+    return row
+
+
+async def load_actor(user_id: int) -> Actor | None:
+    user = await User.select().where((User.id == user_id) & (User.is_active.eq(True))).first()
+    if user is None:
+        return None
+    rows = await Membership.select(Membership.organisation, Membership.role).where(
+        Membership.user == user_id
+    )
+    return Actor(
+        user_id=user["id"],
+        label=user["email"],
+        roles={row["organisation"]: row["role"] for row in rows},
+        is_digital_office=user["is_digital_office"],
+    )
+
+
+async def authenticate(email: str, password: str, *, allow_demo: bool) -> dict | None:
+    """The user whose email and password these are, or None. Demo accounts only sign in where
+    the caller allows them (development)."""
+    user = await User.select().where(User.email == email.strip().lower()).first()
+    if user is None:
+        password_matches(_UNKNOWN_USER_HASH, password)
+        return None
+    if not password_matches(user["password_hash"], password):
+        return None
+    if not user["is_active"] or (user["is_demo"] and not allow_demo):
+        return None
+    await User.update({User.last_signed_in_at: dt.datetime.now(dt.UTC)}).where(
+        User.id == user["id"]
+    )
+    return user
+
+
+async def memberships_of(user_id: int) -> list[dict]:
+    rows = await Membership.select(
+        Membership.role,
+        Membership.organisation.slug.as_alias("slug"),
+        Membership.organisation.name.as_alias("name"),
+        Membership.organisation.kind.as_alias("kind"),
+    ).where(Membership.user == user_id)
+    return sorted(rows, key=lambda row: row["name"])
+
+
+__all__ = [
+    "ANONYMOUS",
+    "Actor",
+    "Conflict",
+    "add_member",
+    "authenticate",
+    "create_user",
+    "load_actor",
+    "require",
+    "system_actor",
+]
