@@ -1,0 +1,371 @@
+"""Loading the starting catalogue from `seeds/`, idempotently.
+
+Organisations come from `seeds/organisations/*.yaml` (lists), then one solution per file in
+`seeds/solutions/`, then programmes in `seeds/programmes/`. Each record's content digest is
+kept in `seed_record`: a record whose file has not changed since it was last loaded is left
+alone (so a second run changes nothing, and edits people made in the registry survive), and a
+record whose file changed is brought up to date through the same services people use, with
+their validation, audit events and search-outbox rows. Named adoptions and interests in a seed
+file are added; the loader never removes what councils recorded themselves.
+
+Demo accounts for development live here too: `load_demo_accounts` refuses to run outside
+`REGISTRY_ENV=development`, and sign-in refuses demo accounts outside development.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from collections import Counter
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from registry import accounts, audit, catalogue, collaboration, db, programmes
+from registry.config import get_settings
+from registry.errors import RegistryError, ValidationFailed
+from registry.tables import Organisation, SeedRecord, User
+from registry.validation import Checker
+from registry.vocabulary import ORGANISATION_KINDS
+
+SEEDS_DIR = Path(__file__).resolve().parent.parent / "seeds"
+ALL_COUNCILS = "all-councils"
+ORGANISATION_FIELDS = (
+    "name",
+    "kind",
+    "org_id",
+    "gss_code",
+    "iso_3166_2",
+    "is_island",
+    "website",
+    "description",
+    "source",
+)
+
+
+class SeedError(Exception):
+    """A seed file is malformed; the message names the file and the problem."""
+
+
+@dataclass
+class SeedReport:
+    counts: Counter = field(default_factory=Counter)
+
+    def add(self, what: str, outcome: str) -> None:
+        self.counts[(what, outcome)] += 1
+
+    def lines(self) -> list[str]:
+        kinds = sorted({what for what, _ in self.counts})
+        out = []
+        for what in kinds:
+            parts = [
+                f"{self.counts[(what, outcome)]} {outcome}"
+                for outcome in ("created", "updated", "unchanged")
+                if self.counts[(what, outcome)]
+            ]
+            out.append(f"{what}: {', '.join(parts)}")
+        return out
+
+
+def _digest(record: Any) -> str:
+    canonical = json.dumps(record, sort_keys=True, default=str, ensure_ascii=False)
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def _documents(directory: Path) -> list[tuple[Path, Any]]:
+    """Every YAML file in `directory`, parsed, in name order (a missing directory has none)."""
+    documents = []
+    for path in sorted(directory.glob("*.yaml")):
+        try:
+            documents.append((path, yaml.safe_load(path.read_text(encoding="utf-8"))))
+        except (OSError, yaml.YAMLError) as exc:
+            raise SeedError(f"{path.name}: cannot be read as YAML ({exc})") from exc
+    return documents
+
+
+async def _unchanged(key: str, digest: str) -> bool:
+    row = await SeedRecord.select(SeedRecord.digest).where(SeedRecord.key == key).first()
+    return row is not None and row["digest"] == digest
+
+
+async def _remember(key: str, digest: str) -> None:
+    updated = (
+        await SeedRecord.update(
+            {SeedRecord.digest: digest, SeedRecord.loaded_at: dt.datetime.now(dt.UTC)}
+        )
+        .where(SeedRecord.key == key)
+        .returning(SeedRecord.id)
+    )
+    if not updated:
+        await SeedRecord.insert(SeedRecord(key=key, digest=digest))
+
+
+def _fail(path: Path, slug: str, exc: RegistryError) -> SeedError:
+    detail = "; ".join(f"{k}: {v}" for k, v in exc.fields.items()) or exc.message
+    return SeedError(f"{path.name} ({slug}): {detail}")
+
+
+# -- organisations ----------------------------------------------------------------------------
+
+
+def _check_organisation(item: Mapping[str, Any]) -> dict[str, Any]:
+    c = Checker(item)
+    values = {
+        "slug": c.slug("slug"),
+        "name": c.text(
+            "name", "Name", required=True, min_length=2, max_length=200, multiline=False
+        ),
+        "kind": c.choice("kind", "Kind", ORGANISATION_KINDS),
+        "org_id": c.text("org_id", "Organisation identifier", max_length=40, multiline=False)
+        or None,
+        "gss_code": c.text("gss_code", "GSS code", max_length=12, multiline=False) or None,
+        "iso_3166_2": c.text("iso_3166_2", "ISO 3166-2 code", max_length=10, multiline=False)
+        or None,
+        "is_island": bool(item.get("is_island", False)),
+        "website": c.url("website", "Website"),
+        "description": c.text("description", "Description", max_length=5000),
+        "source": c.text("source", "Source", max_length=120, multiline=False),
+    }
+    c.raise_if_invalid()
+    return values
+
+
+async def _load_organisations(directory: Path, report: SeedReport) -> None:
+    actor = accounts.system_actor("seed")
+    for path, document in _documents(directory):
+        if not isinstance(document, Mapping) or not isinstance(document.get("organisations"), list):
+            raise SeedError(f"{path.name}: expected a mapping with an 'organisations' list")
+        default_source = document.get("source", "")
+        for item in document["organisations"]:
+            item = {"source": default_source, **item}
+            try:
+                values = _check_organisation(item)
+            except ValidationFailed as exc:
+                raise _fail(path, str(item.get("slug")), exc) from exc
+            key = f"organisation:{values['slug']}"
+            digest = _digest(values)
+            if await _unchanged(key, digest):
+                report.add("organisations", "unchanged")
+                continue
+            async with db.transaction():
+                existing = (
+                    await Organisation.select().where(Organisation.slug == values["slug"]).first()
+                )
+                if existing:
+                    before, after = audit.changes(existing, values)
+                    if after:
+                        await Organisation.update(
+                            {
+                                **{getattr(Organisation, k): v for k, v in after.items()},
+                                Organisation.updated_at: dt.datetime.now(dt.UTC),
+                            }
+                        ).where(Organisation.id == existing["id"])
+                        await audit.record(
+                            actor,
+                            "organisation.update",
+                            "organisation",
+                            existing["id"],
+                            subject_slug=values["slug"],
+                            before=before,
+                            after=after,
+                        )
+                    report.add("organisations", "updated" if after else "unchanged")
+                else:
+                    inserted = await Organisation.insert(Organisation(**values))
+                    await audit.record(
+                        actor,
+                        "organisation.create",
+                        "organisation",
+                        inserted[0]["id"],
+                        subject_slug=values["slug"],
+                        after=values,
+                    )
+                    report.add("organisations", "created")
+                await _remember(key, digest)
+
+
+# -- solutions --------------------------------------------------------------------------------
+
+
+def _solution_input(document: Mapping[str, Any]) -> dict[str, Any]:
+    """The flat service input for a seed file: every field of the kind, absent ones empty, so
+    removing a line from a file clears that field on the next load."""
+    kind = document.get("kind")
+    if kind not in catalogue.DETAIL_FIELDS:
+        return dict(document)
+    block = document.get(kind) or {}
+    if not isinstance(block, Mapping):
+        raise SeedError(f"{document.get('slug')}: the '{kind}' block must be a mapping")
+    values: dict[str, Any] = {"kind": kind}
+    for name in catalogue.fields_of(kind):
+        source = block if name in catalogue.DETAIL_FIELDS[kind] else document
+        value = source.get(name)
+        if value is None:
+            value = [] if name in catalogue.JSON_COLUMNS | catalogue.DETAIL_JSON_COLUMNS else ""
+        values[name] = value
+    return values
+
+
+async def _load_solutions(directory: Path, report: SeedReport) -> None:
+    actor = accounts.system_actor("seed")
+    councils = [
+        row["slug"]
+        for row in await Organisation.select(Organisation.slug).where(
+            Organisation.kind == "council"
+        )
+    ]
+    for path, document in _documents(directory):
+        if not isinstance(document, Mapping):
+            raise SeedError(f"{path.name}: expected a mapping")
+        slug = document.get("slug")
+        if slug != path.stem:
+            raise SeedError(f"{path.name}: slug {slug!r} must match the file name")
+        key = f"solution:{slug}"
+        digest = _digest(document)
+        if await _unchanged(key, digest):
+            report.add("solutions", "unchanged")
+            continue
+        data = _solution_input(document)
+        try:
+            existing = await catalogue.get_solution(slug, actor)
+        except RegistryError:
+            existing = None
+        try:
+            if existing is None:
+                await catalogue.create_solution(actor, data)
+                report.add("solutions", "created")
+            else:
+                changes = {k: v for k, v in data.items() if k != "kind"}
+                updated = await catalogue.update_solution(actor, slug, changes, existing["version"])
+                changed = updated["version"] != existing["version"]
+                report.add("solutions", "updated" if changed else "unchanged")
+            for item in document.get("adoptions") or []:
+                targets = (
+                    councils
+                    if item.get("organisation") == ALL_COUNCILS
+                    else [item.get("organisation", "")]
+                )
+                for organisation in targets:
+                    await collaboration.record_adoption(
+                        actor, slug, organisation, item.get("status", ""), item.get("status_on")
+                    )
+            for item in document.get("interests") or []:
+                await collaboration.register_interest(
+                    actor, slug, item.get("organisation", ""), item.get("level", "")
+                )
+        except RegistryError as exc:
+            raise _fail(path, slug, exc) from exc
+        await _remember(key, digest)
+
+
+# -- programmes -------------------------------------------------------------------------------
+
+
+async def _load_programmes(directory: Path, report: SeedReport) -> None:
+    actor = accounts.system_actor("seed")
+    for path, document in _documents(directory):
+        if not isinstance(document, Mapping):
+            raise SeedError(f"{path.name}: expected a mapping")
+        slug = document.get("slug")
+        if slug != path.stem:
+            raise SeedError(f"{path.name}: slug {slug!r} must match the file name")
+        key = f"programme:{slug}"
+        digest = _digest(document)
+        if await _unchanged(key, digest):
+            report.add("programmes", "unchanged")
+            continue
+        try:
+            existed = await programmes.Programme.exists().where(programmes.Programme.slug == slug)
+            await programmes.save_programme(actor, document, document.get("owner", ""))
+            await programmes.link_solutions(actor, slug, list(document.get("solutions") or []))
+            for position, milestone in enumerate(document.get("milestones") or []):
+                source = milestone.get("source") or document.get("source", "")
+                await programmes.save_milestone(
+                    actor, slug, {"position": position, **milestone, "source": source}
+                )
+                for figure in milestone.get("figures") or []:
+                    await programmes.record_figure(actor, slug, milestone.get("slug", ""), figure)
+        except RegistryError as exc:
+            raise _fail(path, str(slug), exc) from exc
+        report.add("programmes", "updated" if existed else "created")
+        await _remember(key, digest)
+
+
+def _seeds_directory(directory: Path) -> Path:
+    if not directory.is_dir():
+        raise SeedError(f"{directory}: no seeds directory here")
+    return directory
+
+
+async def load_seeds(directory: Path = SEEDS_DIR) -> SeedReport:
+    directory = _seeds_directory(directory)
+    report = SeedReport()
+    await _load_organisations(directory / "organisations", report)
+    await _load_solutions(directory / "solutions", report)
+    await _load_programmes(directory / "programmes", report)
+    return report
+
+
+# -- development demo accounts ----------------------------------------------------------------
+
+DEMO_PASSWORD = "shared-solutions-demo"  # noqa: S105 - a published development-only password
+DEMO_ACCOUNTS = (
+    # email, name, organisation, role, Digital Office curator
+    ("officer@glasgow.demo.invalid", "Glasgow council officer", "glasgow-city", "member", False),
+    ("admin@fife.demo.invalid", "Fife organisation admin", "fife", "org_admin", False),
+    (
+        "officer@perth.demo.invalid",
+        "Perth and Kinross officer",
+        "perth-and-kinross",
+        "member",
+        False,
+    ),
+    (
+        "buyer@scotland-excel.demo.invalid",
+        "Scotland Excel procurement officer",
+        "scotland-excel",
+        "procurement",
+        False,
+    ),
+    (
+        "curator@digital-office.demo.invalid",
+        "Digital Office curator",
+        "digital-office",
+        "org_admin",
+        True,
+    ),
+)
+
+
+class NotInDevelopment(Exception):
+    pass
+
+
+async def load_demo_accounts() -> list[tuple[str, str, str]]:
+    """Create the demo accounts (idempotent). Only ever in development."""
+    if not get_settings().is_development:
+        raise NotInDevelopment(
+            "Demo accounts exist only in development (REGISTRY_ENV=development); "
+            "this registry runs with REGISTRY_ENV=production"
+        )
+    actor = accounts.system_actor("demo")
+    created = []
+    for email, name, organisation, role, curator in DEMO_ACCOUNTS:
+        if not await User.exists().where(User.email == email):
+            await accounts.create_user(
+                actor, email, name, DEMO_PASSWORD, is_digital_office=curator, is_demo=True
+            )
+        await accounts.add_member(actor, email, organisation, role)
+        created.append((email, organisation, role))
+    return created
+
+
+async def count_rows() -> dict[str, int]:
+    """How many rows each table holds: the seed command's idempotence is checked on this."""
+    from registry.tables import ALL_TABLES
+
+    return {table._meta.tablename: await table.count() for table in ALL_TABLES}
