@@ -11,7 +11,7 @@ PORT ?= 8000
 TEST_POSTGRES_URL ?= postgresql://postgres@127.0.0.1:5432/test
 
 .DEFAULT_GOAL := help
-.PHONY: help install run serve test test-sqlite test-postgres test-browser lint fmt migrate seed reindex worker search-check bench clean
+.PHONY: help install demo-accounts run serve test test-sqlite test-postgres test-browser lint fmt migrate seed reindex worker search-check bench clean
 
 help: ## List the commands
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[1m%-14s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -32,7 +32,10 @@ migrate: install ## Apply database migrations (harmless to repeat)
 seed: migrate ## Load the seed catalogue from seeds/ (idempotent)
 	$(BIN)/registry seed
 
-run: seed ## Set up, migrate, seed and serve on http://127.0.0.1:8000 (SQLite, embedded search)
+demo-accounts: seed ## Create the development demo accounts (refused outside development)
+	$(BIN)/registry demo-accounts
+
+run: demo-accounts ## Set up, migrate, seed and serve on http://127.0.0.1:8000 (SQLite, embedded search)
 	$(BIN)/registry serve --host $(HOST) --port $(PORT)
 
 serve: install ## Serve without migrating or seeding

@@ -272,7 +272,11 @@ async def save_milestone(actor: Actor, programme_slug: str, data: Mapping[str, A
         "due_on": c.date("due_on", "Due date"),
         "metric": c.choice("metric", "What the target counts", MILESTONE_METRICS),
         "target_value": c.integer(
-            "target_value", "Target", required=True, minimum=1, maximum=10**12
+            "target_value",
+            "Target",
+            required=data.get("metric") != "status_reached",
+            minimum=1,
+            maximum=10**12,
         ),
         "target_unit": c.text("target_unit", "Unit", max_length=60, multiline=False),
         "target_status": c.text("target_status", "Target status", max_length=20, multiline=False),

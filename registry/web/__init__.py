@@ -1,0 +1,1 @@
+"""The registry on the web: the Litestar app factory, its pages and its JSON API."""

@@ -1,0 +1,104 @@
+"""One error shape for every refusal: `{"error": {"code", "message", "fields"}}`.
+
+Domain errors map to their HTTP status here, so services never speak HTTP and handlers never
+build error bodies by hand. Unexpected exceptions become a 500 with a generic message (the
+detail goes to the log, not to the client).
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+
+from litestar import MediaType, Request, Response
+from litestar.exceptions import HTTPException, ValidationException
+from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
+
+from registry.errors import Conflict, NotFound, PermissionDenied, RegistryError, ValidationFailed
+
+log = logging.getLogger("registry.web")
+
+STATUS = {NotFound: 404, PermissionDenied: 403, Conflict: 409, ValidationFailed: 422}
+HTTP_CODES = {
+    400: "bad_request",
+    401: "unauthorised",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "conflict",
+    413: "too_large",
+    415: "unsupported_media_type",
+    422: "invalid",
+    429: "too_many_requests",
+    503: "unavailable",
+}
+
+
+def error_body(code: str, message: str, fields: dict[str, str] | None = None) -> dict:
+    return {"error": {"code": code, "message": message, "fields": fields or {}}}
+
+
+def error_response(status: int, code: str, message: str, fields=None, headers=None) -> Response:
+    return Response(
+        error_body(code, message, fields),
+        status_code=status,
+        media_type=MediaType.JSON,
+        headers=headers,
+    )
+
+
+def registry_error(_: Request, exc: RegistryError) -> Response:
+    status = next((s for cls, s in STATUS.items() if isinstance(exc, cls)), 400)
+    return error_response(status, exc.code, exc.message, exc.fields)
+
+
+_MSGSPEC_WORDING = [
+    (re.compile(r"Expected `int` <= (\d+)"), "must be a whole number no more than {0}"),
+    (re.compile(r"Expected `int` >= (\d+)"), "must be a whole number of at least {0}"),
+    (re.compile(r"Expected `int`"), "must be a whole number"),
+    (re.compile(r"Expected `str` of length <= (\d+)"), "must be {0} characters or fewer"),
+    (re.compile(r"Missing required"), "is required"),
+]
+
+
+def _in_words(key: str, message: str) -> str:
+    """Litestar's parameter messages in the registry's own wording, naming the parameter."""
+    for pattern, wording in _MSGSPEC_WORDING:
+        match = pattern.search(message)
+        if match:
+            return f"{key} {wording.format(*match.groups())}"
+    return f"{key} is not valid: {message}"
+
+
+def validation_error(_: Request, exc: ValidationException) -> Response:
+    fields: dict[str, str] = {}
+    for item in exc.extra or []:
+        if isinstance(item, dict) and item.get("key"):
+            key = str(item["key"])
+            fields[key] = _in_words(key, str(item.get("message", "")))
+    message = "Some of the information given is not valid"
+    if fields:
+        message = "; ".join(fields.values())
+    return error_response(422, "invalid", message, fields)
+
+
+def http_error(_: Request, exc: HTTPException) -> Response:
+    status = exc.status_code
+    return error_response(
+        status, HTTP_CODES.get(status, "error"), str(exc.detail), headers=exc.headers
+    )
+
+
+def server_error(request: Request, exc: Exception) -> Response:
+    log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
+    return error_response(
+        HTTP_500_INTERNAL_SERVER_ERROR, "server_error", "Something went wrong on our side"
+    )
+
+
+EXCEPTION_HANDLERS = {
+    RegistryError: registry_error,
+    ValidationException: validation_error,
+    HTTPException: http_error,
+    Exception: server_error,
+}

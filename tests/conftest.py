@@ -1,0 +1,198 @@
+"""Test set-up shared by the whole suite: which database, fresh schema, clean tables.
+
+`REGISTRY_TEST_DATABASE` chooses the database: `sqlite` (default, a file in a temporary
+directory) or `postgres`, where each run creates its own throwaway databases on the server at
+`TEST_POSTGRES_URL` (default postgresql://postgres@127.0.0.1:5432/test) and drops them at the
+end. If that server cannot be reached the database tests are skipped with a message saying so,
+except under CI (`CI=true`), where that is a failure.
+
+Two databases per run: a scratch one, emptied before every test that asks for `db`, and a
+catalogue one, loaded once from the real seed files, for tests that only read (`seeded`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+import tempfile
+import uuid
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+import pytest
+
+TEST_DATABASE = os.environ.get("REGISTRY_TEST_DATABASE", "sqlite").strip().lower()
+TEST_POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
+IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+RUN_ID = f"{os.getpid()}_{uuid.uuid4().hex[:8]}"
+
+_tmp = Path(tempfile.mkdtemp(prefix="registry-test-"))
+_postgres_problem: str | None = None
+_created_databases: list[str] = []
+
+# The application reads its settings from the environment once; set them before it is imported.
+os.environ["REGISTRY_ENV"] = "development"
+os.environ["REGISTRY_DATA_DIR"] = str(_tmp / "data")
+os.environ.pop("SEARCH_ENGINE", None)
+os.environ.pop("REGISTRY_SECRET_KEY", None)
+
+
+def _database_url(name: str) -> str:
+    parts = urlsplit(TEST_POSTGRES_URL)
+    return urlunsplit((parts.scheme, parts.netloc, f"/{name}", parts.query, ""))
+
+
+async def _postgres_admin(statements: list[str]) -> None:
+    import asyncpg
+
+    connection = await asyncpg.connect(TEST_POSTGRES_URL, timeout=5)
+    try:
+        for statement in statements:
+            await connection.execute(statement)
+    finally:
+        await connection.close()
+
+
+def _scratch_and_catalogue_urls() -> tuple[str, str]:
+    global _postgres_problem
+    if TEST_DATABASE == "sqlite":
+        return f"sqlite:///{_tmp / 'scratch.sqlite'}", f"sqlite:///{_tmp / 'catalogue.sqlite'}"
+    if TEST_DATABASE != "postgres":
+        raise pytest.UsageError("REGISTRY_TEST_DATABASE must be sqlite or postgres")
+    names = [f"registry_test_{RUN_ID}", f"registry_test_{RUN_ID}_catalogue"]
+    try:
+        asyncio.run(_postgres_admin([f'CREATE DATABASE "{name}"' for name in names]))
+        _created_databases.extend(names)
+    except Exception as exc:
+        _postgres_problem = f"PostgreSQL at {TEST_POSTGRES_URL} cannot be reached: {exc}"
+    return _database_url(names[0]), _database_url(names[1])
+
+
+SCRATCH_URL, CATALOGUE_URL = _scratch_and_catalogue_urls()
+os.environ["DATABASE_URL"] = SCRATCH_URL
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    if _postgres_problem and IN_CI:
+        pytest.exit(f"{_postgres_problem} (CI=true: a PostgreSQL run must not be skipped)", 1)
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    if _postgres_problem:
+        return f"database: SKIPPING database tests: {_postgres_problem}"
+    return f"database: {TEST_DATABASE} ({SCRATCH_URL.split('@')[-1]})"
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if not _postgres_problem:
+        return
+    skip = pytest.mark.skip(reason=_postgres_problem)
+    for item in items:
+        if "engine_only" not in item.keywords:
+            item.add_marker(skip)
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:
+    if _postgres_problem:
+        terminalreporter.write_line(
+            f"The PostgreSQL run was skipped: {_postgres_problem}", yellow=True
+        )
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    if _created_databases:
+        try:
+            asyncio.run(
+                _postgres_admin(
+                    [
+                        f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'
+                        for name in _created_databases
+                    ]
+                )
+            )
+        except Exception as exc:  # leave a note rather than hide a failure of the run itself
+            print(f"could not drop test databases {_created_databases}: {exc}")
+    shutil.rmtree(_tmp, ignore_errors=True)
+
+
+# -- fixtures ---------------------------------------------------------------------------------
+
+
+def _engine(url: str):
+    from registry.config import Settings
+    from registry.db import engine_from_settings
+
+    return engine_from_settings(Settings.from_env({**os.environ, "DATABASE_URL": url}))
+
+
+@pytest.fixture(scope="session")
+async def scratch_engine():
+    from registry import db
+    from registry.migrations import apply_migrations
+
+    engine = _engine(SCRATCH_URL)
+    await apply_migrations(engine)
+    db.bind(engine)
+    return engine
+
+
+@pytest.fixture(scope="session")
+async def catalogue_engine(scratch_engine):
+    """A database loaded once from the real seed files. Tests using it must not write."""
+    from registry import db
+    from registry.migrations import apply_migrations
+    from registry.seeding import load_seeds
+
+    engine = _engine(CATALOGUE_URL)
+    await apply_migrations(engine)
+    db.bind(engine)
+    try:
+        await load_seeds()
+    finally:
+        db.bind(scratch_engine)
+    return engine
+
+
+async def empty_tables() -> None:
+    from piccolo.engine.postgres import PostgresEngine
+
+    from registry import db
+    from registry.tables import ALL_TABLES
+
+    engine = db.engine()
+    names = [table._meta.tablename for table in ALL_TABLES]
+    if isinstance(engine, PostgresEngine):
+        quoted = ", ".join(f'"{name}"' for name in names)
+        await engine.run_ddl(f"TRUNCATE {quoted} RESTART IDENTITY CASCADE")
+    else:
+        async with engine.transaction():
+            for name in reversed(names):
+                await engine.run_ddl(f'DELETE FROM "{name}"')
+
+
+@pytest.fixture
+async def db(scratch_engine):
+    """The scratch database, emptied before the test."""
+    from registry import db as registry_db
+
+    registry_db.bind(scratch_engine)
+    await empty_tables()
+    return scratch_engine
+
+
+@pytest.fixture
+async def seeded(catalogue_engine, scratch_engine):
+    """The seeded catalogue database, for tests that only read."""
+    from registry import db as registry_db
+
+    registry_db.bind(catalogue_engine)
+    yield catalogue_engine
+    registry_db.bind(scratch_engine)
+
+
+@pytest.fixture
+def tmp_data_dir(tmp_path: Path) -> Path:
+    path = tmp_path / "data"
+    path.mkdir()
+    return path

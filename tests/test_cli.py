@@ -1,0 +1,123 @@
+"""The `registry` command as an operator uses it, run as a real process."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from registry import accounts
+from registry.tables import Membership, User
+
+COMMANDS = ["migrate", "seed", "serve", "create-user", "add-member", "demo-accounts"]
+
+
+def registry(*args: str, env: dict | None = None, stdin: str | None = None):
+    return subprocess.run(
+        [sys.executable, "-m", "registry.cli", *args],
+        env={**os.environ, **(env or {})},
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_every_command_explains_itself(command):
+    result = registry(command, "--help")
+    assert result.returncode == 0, result.stderr
+    assert "Usage:" in result.stdout
+    assert command in result.stdout
+
+
+def test_migrating_a_new_database_twice_is_harmless(tmp_path: Path):
+    env = {"REGISTRY_DATA_DIR": str(tmp_path), "DATABASE_URL": f"sqlite:///{tmp_path}/new.db"}
+    first = registry("migrate", env=env)
+    assert first.returncode == 0, first.stderr
+    assert "Applied 2 migration(s)" in first.stdout
+    second = registry("migrate", env=env)
+    assert second.returncode == 0, second.stderr
+    assert "up to date" in second.stdout
+
+
+async def test_create_user_and_add_member_then_the_user_can_sign_in(db):
+    from tests.factories import make_org
+
+    await make_org("fife", name="Fife Council")
+    created = registry(
+        "create-user",
+        "--email",
+        "Ann@Fife.gov.uk",
+        "--name",
+        "Ann Officer",
+        stdin="a long enough password\na long enough password\n",
+    )
+    assert created.returncode == 0, created.stderr
+    joined = registry("add-member", "ann@fife.gov.uk", "fife", "--role", "procurement")
+    assert joined.returncode == 0, joined.stderr
+    assert "procurement of fife" in joined.stdout
+
+    user = await accounts.authenticate(
+        "ann@fife.gov.uk", "a long enough password", allow_demo=False
+    )
+    assert user is not None
+    assert user["display_name"] == "Ann Officer"
+    memberships = await Membership.select(Membership.role).where(Membership.user == user["id"])
+    assert memberships == [{"role": "procurement"}]
+
+
+def test_a_short_password_is_refused_with_the_reason(db):
+    result = registry(
+        "create-user", "--email", "bob@example.gov.uk", "--name", "Bob", "--password", "short"
+    )
+    assert result.returncode == 1
+    assert "password: Password must be at least 12 characters" in result.stderr
+
+
+def test_adding_an_unknown_user_says_so(db):
+    result = registry("add-member", "nobody@example.gov.uk", "fife")
+    assert result.returncode == 1
+    assert "No user has the email address nobody@example.gov.uk" in result.stderr
+
+
+async def test_demo_accounts_exist_only_in_development(db):
+    from registry.seeding import DEMO_PASSWORD, load_seeds
+
+    await load_seeds()
+    refused = registry(
+        "demo-accounts",
+        env={
+            "REGISTRY_ENV": "production",
+            "REGISTRY_SECRET_KEY": "p" * 40,
+        },
+    )
+    assert refused.returncode == 1
+    assert "Demo accounts exist only in development" in refused.stderr
+    assert await User.count() == 0
+
+    created = registry("demo-accounts")
+    assert created.returncode == 0, created.stderr
+    assert await User.count().where(User.is_demo.eq(True)) >= 4
+
+    email = "officer@glasgow.demo.invalid"
+    assert await accounts.authenticate(email, DEMO_PASSWORD, allow_demo=True)
+    # a production server passes allow_demo=False: the same account cannot sign in there
+    assert await accounts.authenticate(email, DEMO_PASSWORD, allow_demo=False) is None
+
+
+async def test_authentication_refuses_a_wrong_password_and_an_unknown_email(db):
+    from tests.factories import PASSWORD, make_actor
+
+    actor = await make_actor(None, email="carol@example.gov.uk")
+    assert await accounts.authenticate("carol@example.gov.uk", PASSWORD, allow_demo=False)
+    assert (
+        await accounts.authenticate("carol@example.gov.uk", "wrong password!", allow_demo=False)
+        is None
+    )
+    assert await accounts.authenticate("nobody@example.gov.uk", PASSWORD, allow_demo=False) is None
+    assert actor.user_id is not None

@@ -1,0 +1,92 @@
+"""Settings: defaults that need no set-up, and bad values that stop start-up by name."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from registry.config import ConfigError, Settings
+
+
+def test_the_defaults_are_sqlite_in_the_data_directory_and_embedded_search(tmp_data_dir):
+    settings = Settings.from_env({"REGISTRY_DATA_DIR": str(tmp_data_dir)})
+    assert settings.environment == "development"
+    assert settings.database_kind == "sqlite"
+    assert settings.sqlite_path == tmp_data_dir / "registry.sqlite"
+    assert settings.search_engine == "embedded"
+    assert len(settings.secret_key) >= 32
+    # the generated development key is kept, so sessions survive a restart
+    again = Settings.from_env({"REGISTRY_DATA_DIR": str(tmp_data_dir)})
+    assert again.secret_key == settings.secret_key
+
+
+def test_a_postgresql_url_selects_postgresql(tmp_data_dir):
+    settings = Settings.from_env(
+        {"REGISTRY_DATA_DIR": str(tmp_data_dir), "DATABASE_URL": "postgres://app@db:5432/reg"}
+    )
+    assert settings.database_kind == "postgresql"
+    assert settings.database_url == "postgresql://app@db:5432/reg"
+
+
+PRODUCTION = {
+    "REGISTRY_ENV": "production",
+    "DATABASE_URL": "postgresql://app@db/registry",
+    "REGISTRY_SECRET_KEY": "k" * 40,
+}
+
+
+@pytest.mark.parametrize(
+    ("env", "variable"),
+    [
+        ({"REGISTRY_ENV": "staging"}, "REGISTRY_ENV"),
+        ({"DATABASE_URL": "mysql://root@localhost/db"}, "DATABASE_URL"),
+        ({"DATABASE_URL": "postgresql://"}, "DATABASE_URL"),
+        ({"DATABASE_URL": "postgresql://host-only"}, "DATABASE_URL"),
+        ({"SEARCH_ENGINE": "solr"}, "SEARCH_ENGINE"),
+        ({"SEARCH_ENGINE": "meilisearch"}, "MEILI_URL"),
+        ({"SEARCH_ENGINE": "meilisearch", "MEILI_URL": "http://meili:7700"}, "MEILI_API_KEY"),
+        ({"MEILI_URL": "meili:7700"}, "MEILI_URL"),
+        (
+            {
+                "SEARCH_ENGINE": "meilisearch",
+                "MEILI_URL": "http://m:7700",
+                "MEILI_API_KEY": "same",
+                "MEILI_MASTER_KEY": "same",
+            },
+            "MEILI_API_KEY",
+        ),
+        ({"REGISTRY_SECRET_KEY": "short"}, "REGISTRY_SECRET_KEY"),
+        ({"REGISTRY_LOG_LEVEL": "loud"}, "REGISTRY_LOG_LEVEL"),
+        ({**PRODUCTION, "DATABASE_URL": ""}, "DATABASE_URL"),
+        ({**PRODUCTION, "REGISTRY_SECRET_KEY": ""}, "REGISTRY_SECRET_KEY"),
+    ],
+)
+def test_a_bad_setting_is_refused_naming_the_variable(tmp_data_dir, env, variable):
+    with pytest.raises(ConfigError) as refused:
+        Settings.from_env({"REGISTRY_DATA_DIR": str(tmp_data_dir), **env})
+    assert str(refused.value).startswith(f"{variable}:")
+
+
+def test_production_needs_no_data_directory_secret(tmp_data_dir):
+    settings = Settings.from_env({"REGISTRY_DATA_DIR": str(tmp_data_dir), **PRODUCTION})
+    assert settings.secret_key == "k" * 40
+    assert not (tmp_data_dir / "secret_key").exists()
+
+
+def test_the_command_stops_with_the_variable_named(tmp_path: Path):
+    env = {**os.environ, "REGISTRY_DATA_DIR": str(tmp_path), "DATABASE_URL": "oracle://x"}
+    result = subprocess.run(
+        [sys.executable, "-m", "registry.cli", "migrate"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 2
+    assert "Configuration error: DATABASE_URL:" in result.stderr
+    assert "Traceback" not in result.stderr
