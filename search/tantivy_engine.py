@@ -1,0 +1,483 @@
+"""The embedded search engine: a Tantivy index in a local directory, behaving like Meilisearch.
+
+Relevance follows Meilisearch's default rules as far as users can tell (see `tantivy_query`) and
+its ties keep Tantivy's index order, deterministic like Meilisearch's internal ids; a requested
+sort, and the plain listing of an empty query, is a strict order ending in the primary key.
+Facet counts come from the same query as the hits, so they describe exactly the filtered result
+set, and are cached per index state because the plain listing is the commonest search and its
+counts are the costliest part. Every blocking call runs on the engine's own thread pool. Writes
+take an in-process lock and Tantivy's directory lock (waited for up to `lock_timeout`, then
+`SearchUnavailable`), commit, give the directory lock back and reload, so the worker and the CLI
+can write too; `LiveIndex` picks up their commits and rebuilds before the next search. `rebuild`
+fills a new generation beside the live one and swaps it in (see `tantivy_generations`),
+replaying writes this process made meanwhile. When the spec no longer matches the index on disk,
+`apply_settings` replaces an empty index but will not discard a non-empty one: it raises
+`SearchUnavailable` asking for a rebuild, as searches do until `rebuild` has run with the new spec.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import itertools
+import json
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import AsyncIterable, Callable, Iterable, Iterator, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any, TypeVar
+
+import tantivy
+
+from search import tantivy_generations as generations
+from search.documents import primary_key
+from search.filters import NormalisedFilters, normalise_filters
+from search.highlight import join_values, mark_spans, render, strip_markers
+from search.tantivy_layout import DOC, PK, Layout, build_layout, sort_field, to_document
+from search.tantivy_live import LiveIndex, guard, open_writer, quietly
+from search.tantivy_query import Scores, build_query, facet_counts, python_sort_key
+from search.tantivy_text import ANALYZER_NAME, HighlightMatcher, QueryWord, build_analyzer
+from search.tantivy_text import query_words as parse_words
+from search.types import (
+    Documents,
+    Health,
+    Hit,
+    IndexSpec,
+    Progress,
+    SearchQuery,
+    SearchResult,
+    SearchUnavailable,
+)
+
+T = TypeVar("T")
+Converted = list[tuple[str, tantivy.Document]]
+
+
+class TantivyEngine:
+    """A `SearchEngine` on a Tantivy index kept in `directory` (one directory per spec)."""
+
+    def __init__(
+        self,
+        directory: Path,
+        spec: IndexSpec,
+        *,
+        lock_timeout: float = 5.0,
+        batch_size: int = 1000,
+        max_facet_values: int = 1000,
+        facet_cache: int = 256,
+        threads: int = 4,
+        writer_memory: int = 32_000_000,
+        rebuild_memory: int = 64_000_000,
+    ) -> None:
+        self.spec = spec
+        self.directory = Path(directory)
+        self.lock_timeout = lock_timeout
+        self.batch_size = batch_size
+        self.max_facet_values = max_facet_values
+        self._writer_memory = writer_memory
+        self._rebuild_memory = rebuild_memory
+        self._layout = build_layout(spec)
+        self._analyzer = build_analyzer()
+        self._scores = Scores(len(spec.searchable))
+        self._live = LiveIndex(self.directory, self._layout.fingerprint, self._analyzer)
+        self._facets = _FacetCache(facet_cache)
+        self._executor = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="tantivy")
+        self._write_lock = threading.Lock()
+        self._rebuild_lock = asyncio.Lock()
+        self._journal: list[tuple[str, list[Any]]] | None = None
+        self._closed = False
+
+    # -- the protocol -------------------------------------------------------------------------
+
+    async def apply_settings(self) -> None:
+        await self._run(self._apply_settings)
+
+    async def upsert(self, documents: Iterable[Mapping[str, Any]]) -> None:
+        await self._run(self._upsert, documents)
+
+    async def delete(self, ids: Iterable[str]) -> None:
+        await self._run(self._delete, [str(i) for i in ids])
+
+    async def search(self, query: SearchQuery) -> SearchResult:
+        started = time.perf_counter()
+        query.validate(self.spec)
+        filters = normalise_filters(self.spec, query.filters)
+        return await self._run(self._search, query, filters, started)
+
+    async def count(self) -> int:
+        return await self._run(self._count)
+
+    async def fingerprints(self, field_name: str) -> dict[str, Any]:
+        self.spec.field(field_name)  # KeyError for a field the spec does not declare
+        return await self._run(self._fingerprints, field_name)
+
+    async def health(self) -> Health:
+        """`ok` when the index answers; otherwise not ok, with the reason (never raises for it)."""
+        try:
+            return await self._run(self._health)
+        except SearchUnavailable as exc:
+            return Health(ok=False, detail=str(exc))
+
+    async def rebuild(self, documents: Documents, progress: Progress | None = None) -> int:
+        async with self._rebuild_lock:
+            return await self._rebuild(documents, progress)
+
+    async def close(self) -> None:
+        self._closed = True
+        self._executor.shutdown(wait=False, cancel_futures=True)
+        self._live.forget()
+
+    async def _run(self, fn: Callable[..., T], *args: Any) -> T:
+        if self._closed:
+            raise SearchUnavailable("the search engine is closed")
+        return await asyncio.get_running_loop().run_in_executor(self._executor, fn, *args)
+
+    # -- reading ------------------------------------------------------------------------------
+
+    def _search(
+        self, query: SearchQuery, filters: NormalisedFilters, started: float
+    ) -> SearchResult:
+        live = self._live.current()
+        words = parse_words(query.text)
+        tq = build_query(self._layout, self._scores, words, filters)
+        offset = (query.page - 1) * query.per_page
+
+        def run() -> tuple[int, list[dict[str, Any]], dict[str, dict[str, int]]]:
+            searcher, version = self._live.searcher(live)
+            if len(query.sort) > 1:
+                # Tantivy orders by one field; several (rare) are sorted here, at a cost that
+                # grows with the number of matches
+                found = searcher.search(tq, max(searcher.num_docs, 1), count=True)
+                documents = [_stored(searcher, address) for _, address in found.hits]
+                documents.sort(key=python_sort_key(self._layout, query.sort))
+                documents = documents[offset : offset + query.per_page]
+            else:
+                if query.sort:
+                    order_by = sort_field(query.sort[0].name, query.sort[0].descending)
+                else:
+                    order_by = None if words else PK
+                found = searcher.search(
+                    tq,
+                    query.per_page,
+                    count=True,
+                    order_by_field=order_by,
+                    offset=offset,
+                    order=tantivy.Order.Asc,  # sort keys ascend; scores always descend
+                )
+                documents = [_stored(searcher, address) for _, address in found.hits]
+            facets: dict[str, dict[str, int]] = {}
+            if query.facets:
+                key = (version, tuple(words), tuple(sorted(filters.items())), query.facets)
+                facets = self._facets.get(key) or self._facets.put(
+                    key,
+                    facet_counts(
+                        self._layout,
+                        searcher,
+                        tq,
+                        query.facets,
+                        self.max_facet_values,
+                        has_words=bool(words),
+                    ),
+                )
+            return found.count or 0, documents, facets
+
+        total, documents, facets = guard(run, f"the search index in {live.path} is unreadable")
+        return SearchResult(
+            hits=self._hits(documents, words),
+            total=total,
+            facets=facets,
+            took_ms=(time.perf_counter() - started) * 1000,
+            page=query.page,
+            per_page=query.per_page,
+        )
+
+    def _hits(self, documents: list[dict[str, Any]], words: list[QueryWord]) -> list[Hit]:
+        texts: list[tuple[int, str, str]] = []  # (hit, field, text)
+        for position, document in enumerate(documents):
+            for name in self.spec.searchable:
+                text = join_values(document.get(name))
+                if text is not None:
+                    texts.append((position, name, strip_markers(text)))
+        # one pass over the whole page finds the matching words of every field
+        if words:
+            spans = HighlightMatcher(words).spans_of([text for _, _, text in texts])
+        else:
+            spans = [[] for _ in texts]
+        highlights: list[dict[str, str]] = [{} for _ in documents]
+        for (position, name, text), found in zip(texts, spans, strict=True):
+            highlights[position][name] = mark_spans(text, found) if found else render(text)
+        return [
+            Hit(id=primary_key(self.spec, document), document=document, highlights=marked)
+            for document, marked in zip(documents, highlights, strict=True)
+        ]
+
+    def _count(self) -> int:
+        live = self._live.current()
+        return guard(lambda: live.index.searcher().num_docs, f"{live.path} is unreadable")
+
+    def _fingerprints(self, field_name: str) -> dict[str, Any]:
+        live = self._live.current()
+
+        def run() -> dict[str, Any]:
+            searcher = live.index.searcher()
+            found = searcher.search(_all(), max(searcher.num_docs, 1), count=False)
+            result = {}
+            for _, address in found.hits:
+                document = _stored(searcher, address)
+                result[primary_key(self.spec, document)] = document.get(field_name)
+            return result
+
+        return guard(run, f"the search index in {live.path} is unreadable")
+
+    def _health(self) -> Health:
+        live = self._live.current()
+
+        def probe() -> int:
+            searcher = live.index.searcher()
+            for _, address in searcher.search(_all(), 1, count=False).hits:
+                _stored(searcher, address)  # reads the document store, not just the metadata
+            return searcher.num_docs
+
+        documents = guard(probe, f"the search index in {live.path} is unreadable")
+        return Health(ok=True, detail=f"tantivy: {documents} documents in {live.path}")
+
+    # -- writing ------------------------------------------------------------------------------
+
+    def _apply_settings(self) -> None:
+        with self._writing():
+            self.directory.mkdir(parents=True, exist_ok=True)
+            name = generations.read_pointer(self.directory)
+            if name is None or not (self.directory / name).is_dir():
+                self._create_empty()
+                return
+            path = self.directory / name
+            index = self._live.open_index(path)
+            if generations.read_layout(path) == self._layout.fingerprint:
+                return
+            documents = guard(lambda: index.searcher().num_docs, f"{path} is unreadable")
+            if documents:
+                raise SearchUnavailable(
+                    f"the search index in {path} holds {documents} documents built for a "
+                    "different index spec: rebuild the index (for example `registry reindex`)"
+                )
+            self._create_empty()
+            generations.remove(self.directory, name)
+
+    def _create_empty(self) -> None:
+        building = generations.Building(self.directory)
+        try:
+            guard(
+                lambda: tantivy.Index(self._layout.schema, path=str(building.path), reuse=False),
+                f"cannot create a search index in {building.path}",
+            )
+            generations.write_layout(building.path, self._layout.fingerprint)
+            generations.publish(self.directory, building.name)
+        except BaseException:
+            building.discard()
+            raise
+        building.release()
+
+    def _upsert(self, documents: Iterable[Mapping[str, Any]]) -> None:
+        batches = _chunks(iter(documents), self.batch_size)
+        first = next(batches, None)
+        if first is None:
+            return
+        # the first batch is converted before any lock is taken, so a bad document is usually
+        # refused (ValueError) without touching the index; a later one rolls the write back
+        converted: Converted = [to_document(self._layout, d) for d in first]
+
+        def write(writer: tantivy.IndexWriter) -> None:
+            pending = converted
+            while pending:
+                for pk, doc in pending:
+                    writer.delete_documents_by_term(PK, pk)
+                    writer.add_document(doc)
+                batch = next(batches, None)
+                pending = [to_document(self._layout, d) for d in batch] if batch else []
+                converted.extend(pending)
+
+        self._write(write, ("upsert", converted))
+
+    def _delete(self, ids: list[str]) -> None:
+        if not ids:
+            return
+
+        def write(writer: tantivy.IndexWriter) -> None:
+            for pk in ids:
+                writer.delete_documents_by_term(PK, pk)
+
+        self._write(write, ("delete", ids))
+
+    def _write(
+        self, change: Callable[[tantivy.IndexWriter], None], record: tuple[str, list[Any]]
+    ) -> None:
+        with self._writing():
+            live = self._live.current()
+            writer = open_writer(live.index, self._writer_memory, live.path, self.lock_timeout)
+            try:
+                change(writer)
+                guard(writer.commit, f"cannot write to the search index in {live.path}")
+            except BaseException:
+                quietly(writer.rollback)
+                raise
+            finally:
+                # also gives the directory lock back, so other processes can write
+                quietly(writer.wait_merging_threads)
+            self._live.reloaded(live)
+            if self._journal is not None:
+                self._journal.append(record)
+
+    @contextlib.contextmanager
+    def _writing(self) -> Iterator[None]:
+        """This process's turn to write (Tantivy's lock keeps other processes out)."""
+        if not self._write_lock.acquire(timeout=max(self.lock_timeout, 0.001)):
+            raise SearchUnavailable(
+                f"the search index in {self.directory} is busy with another write; try again"
+            )
+        try:
+            yield
+        finally:
+            self._write_lock.release()
+
+    # -- rebuilding ---------------------------------------------------------------------------
+
+    async def _rebuild(self, documents: Documents, progress: Progress | None) -> int:
+        if self._closed:
+            raise SearchUnavailable("the search engine is closed")
+        loop = asyncio.get_running_loop()
+        # Tantivy's writer stays on the thread that made it
+        own_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="tantivy-rebuild")
+
+        def run(fn: Callable[..., T], *args: Any) -> asyncio.Future[T]:
+            return loop.run_in_executor(own_thread, fn, *args)
+
+        build: _Build | None = None
+        try:
+            build = await run(self._begin_build)
+            written = 0
+            if isinstance(documents, AsyncIterable):
+                async for batch in documents:
+                    written += await run(build.add, list(batch))
+                    if progress:
+                        progress(written)
+            else:
+                source = iter(documents)
+                while added := await run(build.add_from, source, self.batch_size):
+                    written += added
+                    if progress:
+                        progress(written)
+            result = await run(self._finish_build, build)
+            build = None
+            return result
+        finally:
+            if build is not None:
+                await run(build.abandon)
+                self._journal = None
+            own_thread.shutdown(wait=False)
+
+    def _begin_build(self) -> _Build:
+        generations.sweep(self.directory)
+        building = generations.Building(self.directory)
+        try:
+            index = guard(
+                lambda: tantivy.Index(self._layout.schema, path=str(building.path), reuse=False),
+                f"cannot create a search index in {building.path}",
+            )
+            index.register_tokenizer(ANALYZER_NAME, self._analyzer)
+            writer = open_writer(index, self._rebuild_memory, building.path, self.lock_timeout)
+        except BaseException:
+            building.discard()
+            raise
+        self._journal = []
+        return _Build(self._layout, building, writer)
+
+    def _finish_build(self, build: _Build) -> int:
+        with self._writing():
+            # writes that reached the old index while this one was being built
+            for kind, items in self._journal or []:
+                for item in items:
+                    pk, doc = item if kind == "upsert" else (item, None)
+                    build.writer.delete_documents_by_term(PK, pk)
+                    if doc is not None:
+                        build.writer.add_document(doc)
+            self._journal = None
+            path = build.building.path
+            guard(build.writer.commit, f"cannot write the new search index in {path}")
+            guard(build.writer.wait_merging_threads, f"cannot write the new index in {path}")
+            generations.write_layout(path, self._layout.fingerprint)
+            previous = generations.read_pointer(self.directory)
+            generations.publish(self.directory, build.building.name)
+        build.building.release()
+        if previous and previous != build.building.name:
+            # other processes notice the new pointer before touching this again
+            generations.remove(self.directory, previous)
+        return self._count()
+
+
+class _Build:
+    """A generation being written by `rebuild`."""
+
+    def __init__(
+        self, layout: Layout, building: generations.Building, writer: tantivy.IndexWriter
+    ) -> None:
+        self.layout = layout
+        self.building = building
+        self.writer = writer
+
+    def add(self, documents: Sequence[Mapping[str, Any]]) -> int:
+        for document in documents:
+            pk, doc = to_document(self.layout, document)
+            # an id given twice keeps its last document
+            self.writer.delete_documents_by_term(PK, pk)
+            self.writer.add_document(doc)
+        return len(documents)
+
+    def add_from(self, source: Iterator[Mapping[str, Any]], size: int) -> int:
+        return self.add(list(itertools.islice(source, size)))
+
+    def abandon(self) -> None:
+        quietly(self.writer.rollback)
+        quietly(self.writer.wait_merging_threads)
+        self.building.discard()
+
+
+class _FacetCache:
+    """Facet counts by (index version, words, filters, facets), least recently used first out."""
+
+    def __init__(self, size: int) -> None:
+        self._size = size
+        self._entries: OrderedDict[tuple[Any, ...], dict[str, dict[str, int]]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple[Any, ...]) -> dict[str, dict[str, int]] | None:
+        with self._lock:
+            found = self._entries.get(key)
+            if found is None:
+                return None
+            self._entries.move_to_end(key)
+        return {name: dict(counts) for name, counts in found.items()}
+
+    def put(
+        self, key: tuple[Any, ...], facets: dict[str, dict[str, int]]
+    ) -> dict[str, dict[str, int]]:
+        if self._size:
+            with self._lock:
+                self._entries[key] = {name: dict(counts) for name, counts in facets.items()}
+                while len(self._entries) > self._size:
+                    self._entries.popitem(last=False)
+        return facets
+
+
+def _all() -> tantivy.Query:
+    return tantivy.Query.all_query()
+
+
+def _stored(searcher: tantivy.Searcher, address: tantivy.DocAddress) -> dict[str, Any]:
+    return json.loads(searcher.doc(address).get_first(DOC))
+
+
+def _chunks(source: Iterator[Mapping[str, Any]], size: int) -> Iterator[list[Mapping[str, Any]]]:
+    while batch := list(itertools.islice(source, size)):
+        yield batch

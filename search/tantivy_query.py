@@ -1,0 +1,143 @@
+"""How a `SearchQuery` becomes Tantivy queries and collections for the embedded engine.
+
+Each query word becomes a disjunction over every searchable field of: the exact word, the word
+as a prefix (last word only) and the word with one or two typos (when long enough), each with a
+constant score from `Scores`, so that a document's total score sorts the way Meilisearch's
+ranking rules do: more matched words, then fewer typos, then an earlier field, then whole words
+over prefixes. The first word is required and the others optional, as with Meilisearch's default
+matching strategy. Filters are exact term sets that add nothing to the score. Facet counts come
+from one terms aggregation over the same query, except that without query words the counts of
+multi-valued fields are read from the term dictionary walked under the filters, several times
+faster.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import tantivy
+
+from search.documents import field_values, primary_key
+from search.filters import NormalisedFilters
+from search.tantivy_layout import Layout, sort_key, text_field
+from search.tantivy_text import MAX_QUERY_WORDS, QueryWord
+from search.types import FieldKind, SortField
+
+_Q = tantivy.Query
+_MUST = tantivy.Occur.Must
+_SHOULD = tantivy.Occur.Should
+
+
+class Scores:
+    """Score constants that make a sum of per-word scores sort like Meilisearch's rules.
+
+    Per matched word: `word`, plus `typo` for each typo it did not need (0-2), plus `field` for
+    how early its field is, plus one for a whole-word match. Each unit exceeds the most that the
+    smaller ones can add up to over ten words, so words > typos > field > exactness, and every
+    total stays an integer well inside a 32-bit float's exact range.
+    """
+
+    def __init__(self, fields: int) -> None:
+        words = MAX_QUERY_WORDS
+        self.field = words + 1
+        self.typo = words * (fields - 1) * self.field + words + 1
+        self.word = words * 2 * self.typo + self.typo
+        self._fields = fields
+
+    def of(self, rank: int, typos: int, whole: bool) -> float:
+        return float(
+            self.word
+            + (2 - typos) * self.typo
+            + (self._fields - 1 - rank) * self.field
+            + (1 if whole else 0)
+        )
+
+
+def build_query(
+    layout: Layout, scores: Scores, words: list[QueryWord], filters: NormalisedFilters
+) -> tantivy.Query:
+    clauses: list[tuple[tantivy.Occur, tantivy.Query]] = []
+    for position, word in enumerate(words[:MAX_QUERY_WORDS]):
+        # Meilisearch's default "last" strategy drops words from the end, never the first
+        clauses.append((_MUST if position == 0 else _SHOULD, word_query(layout, scores, word)))
+    for name, values in filters.items():
+        exact = _Q.term_set_query(layout.schema, layout.exact_field(name), list(values))
+        clauses.append((_MUST, _Q.const_score_query(exact, 0.0)))
+    if not clauses:
+        return _Q.all_query()
+    return _Q.boolean_query(clauses)
+
+
+def word_query(layout: Layout, scores: Scores, word: QueryWord) -> tantivy.Query:
+    schema = layout.schema
+    alternatives = []
+    for rank, name in enumerate(layout.spec.searchable):
+        field = text_field(name)
+        exact = _Q.term_query(schema, field, word.term)
+        alternatives.append(_Q.const_score_query(exact, scores.of(rank, 0, whole=True)))
+        if word.prefix:
+            prefix = _Q.fuzzy_term_query(schema, field, word.term, distance=0, prefix=True)
+            alternatives.append(_Q.const_score_query(prefix, scores.of(rank, 0, whole=False)))
+        for typos in range(1, word.typos + 1):
+            near = _Q.fuzzy_term_query(schema, field, word.term, distance=typos, prefix=word.prefix)
+            alternatives.append(_Q.const_score_query(near, scores.of(rank, typos, whole=False)))
+    return _Q.disjunction_max_query(alternatives)
+
+
+def facet_counts(
+    layout: Layout,
+    searcher: tantivy.Searcher,
+    query: tantivy.Query,
+    names: Sequence[str],
+    size: int,
+    *,
+    has_words: bool,
+) -> dict[str, dict[str, int]]:
+    """Exact counts of each value of each facet over the documents `query` matches."""
+    counts: dict[str, dict[str, int]] = {}
+    aggregated = []
+    for name in names:
+        f = layout.spec.field(name)
+        # Walking the term dictionary under the query runs the query once per facet, which
+        # only pays when the query is cheap (no words): then it beats the aggregation on
+        # multi-valued fields several times over. Otherwise one aggregation does them all.
+        if not has_words and f.multi and f.kind is not FieldKind.INTEGER:
+            found = searcher.terms_with_prefix(
+                layout.exact_field(name), "", filter_query=query, limit=size
+            )
+            counts[name] = {term: n for term, n in sorted(found) if n}
+        else:
+            aggregated.append(name)
+    if aggregated:
+        request = {
+            f"f{i}": {
+                "terms": {"field": layout.exact_field(name), "size": size, "segment_size": size}
+            }
+            for i, name in enumerate(aggregated)
+        }
+        found = searcher.aggregate(query, request)
+        for i, name in enumerate(aggregated):
+            buckets = sorted(found[f"f{i}"]["buckets"], key=lambda b: b["key"])
+            counts[name] = {str(b["key"]): int(b["doc_count"]) for b in buckets if b["doc_count"]}
+    return {name: counts[name] for name in names}
+
+
+def python_sort_key(
+    layout: Layout, sort: Sequence[SortField]
+) -> Callable[[dict[str, Any]], tuple[str, ...]]:
+    """A key ordering stored documents by several sort fields, then primary key."""
+    fields = [(layout.spec.field(s.name), s.descending) for s in sort]
+
+    def key(document: dict[str, Any]) -> tuple[str, ...]:
+        parts = []
+        for f, descending in fields:
+            try:
+                values = field_values(f, document.get(f.name))
+            except ValueError:
+                values = []
+            parts.append(sort_key(f.kind, values, "", descending))
+        parts.append(primary_key(layout.spec, document))
+        return tuple(parts)
+
+    return key
