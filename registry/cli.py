@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import io
 import sys
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -93,17 +92,25 @@ def seed(path: str | None) -> None:
 
 
 def _drain_after_write() -> None:
-    """Bring the search index up to date with what a command just wrote (if search is set up)."""
+    """Bring the search index up to date with what a command just wrote. When the engine is
+    unreachable the changes wait in the outbox, and the command still succeeds."""
     from registry import indexing
 
-    drain = getattr(indexing, "drain_once", None)
-    if drain is None:
-        return
-    result = _run(drain)
-    if result is not None and getattr(result, "failed", 0):
+    async def work():
+        engine = indexing.make_engine(_settings_or_exit())
+        try:
+            await engine.apply_settings()
+            return await indexing.drain_all(engine)
+        except indexing.SearchUnavailable as exc:
+            return indexing.DrainResult(failed=1, error=str(exc))
+        finally:
+            await engine.close()
+
+    result = _run(work)
+    if result.failed:
         click.echo(
-            f"Search index: {result.failed} change(s) could not be indexed yet; "
-            "they wait in the outbox (see `registry search check`).",
+            f"Search index not updated yet ({result.error}); the changes wait in the outbox "
+            "for `registry worker` or the server.",
             err=True,
         )
 
@@ -201,12 +208,171 @@ def serve(host: str, port: int, workers: int) -> None:
     ).serve()
 
 
-@contextlib.contextmanager
-def quiet():
-    """Swallow what a library prints to stdout (Piccolo's migration chatter)."""
-    buffer = io.StringIO()
-    with contextlib.redirect_stdout(buffer):
-        yield buffer
+@main.command()
+@click.option(
+    "--interval",
+    default=1.0,
+    show_default=True,
+    type=float,
+    help="Seconds between looks at the outbox when it is empty.",
+)
+def worker(interval: float) -> None:
+    """Keep the search index up to date from the outbox until stopped (Ctrl-C)."""
+    from registry import indexing
+
+    async def work():
+        engine = indexing.make_engine(_settings_or_exit())
+        click.echo(f"Draining the search outbox every {interval:g}s; Ctrl-C stops.")
+        ready = False
+        try:
+            while True:
+                try:
+                    if not ready:  # once: later, a missing index is an outage, not a new one
+                        await engine.apply_settings()
+                        ready = True
+                    result = await indexing.drain_all(engine)
+                except indexing.SearchUnavailable as exc:
+                    result = indexing.DrainResult(failed=1, error=str(exc))
+                if result.applied:
+                    click.echo(f"indexed {result.applied} solution(s)")
+                if result.failed:
+                    click.echo(f"search unavailable, will retry: {result.error}", err=True)
+                await asyncio.sleep(interval)
+        finally:
+            await engine.close()
+
+    with contextlib.suppress(KeyboardInterrupt):
+        _run(work)
+
+
+@main.command()
+def reindex() -> None:
+    """Build a complete new search index from the database and swap it in atomically.
+
+    Searches keep being answered by the old index until the swap; if the build fails, the old
+    index stays live."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
+
+    from registry import indexing
+
+    async def work():
+        engine = indexing.make_engine(_settings_or_exit())
+        total = len(await indexing.published_ids())
+        try:
+            with Progress(
+                "[progress.description]{task.description}",
+                BarColumn(),
+                MofNCompleteColumn(),
+                TimeElapsedColumn(),
+                transient=False,
+            ) as bar:
+                task = bar.add_task("Indexing solutions", total=total)
+                count = await indexing.reindex(
+                    engine, progress=lambda done: bar.update(task, completed=done)
+                )
+            return count
+        except indexing.SearchUnavailable as exc:
+            click.echo(f"Reindex failed, the previous index is still live: {exc}", err=True)
+            sys.exit(1)
+        finally:
+            await engine.close()
+
+    count = _run(work)
+    click.echo(f"Indexed {count} solution(s) and swapped the new index in.")
+
+
+@main.group()
+def search() -> None:
+    """Look after the search index."""
+
+
+# What the registry's own Meilisearch key may do: its indexes only, and nothing with keys.
+MEILI_ACTIONS = [
+    "search",
+    "documents.add",
+    "documents.get",
+    "documents.delete",
+    "indexes.create",
+    "indexes.get",
+    "indexes.update",
+    "indexes.delete",
+    "indexes.swap",
+    "settings.get",
+    "settings.update",
+    "tasks.get",
+    "stats.get",
+]
+
+
+@search.command("create-key")
+def search_create_key() -> None:
+    """Create the registry's scoped Meilisearch key (uses MEILI_MASTER_KEY once; prints the key
+    to put in MEILI_API_KEY). The registry itself never runs with the master key."""
+    import os
+
+    import meilisearch
+    from meilisearch.errors import MeilisearchError
+
+    # Read directly: the registry's own key does not exist yet, so the full settings
+    # (which require it with SEARCH_ENGINE=meilisearch) cannot be checked here.
+    url = os.environ.get("MEILI_URL", "").strip()
+    master = os.environ.get("MEILI_MASTER_KEY", "").strip()
+    prefix = os.environ.get("MEILI_INDEX_PREFIX", "").strip()
+    if not url or not master:
+        click.echo("Set MEILI_URL and MEILI_MASTER_KEY to create the key.", err=True)
+        sys.exit(2)
+    client = meilisearch.Client(url, master, timeout=10)
+    try:
+        key = client.create_key(
+            {
+                "name": "shared-solutions-registry",
+                "description": "The registry's key: its own indexes, no key management",
+                "actions": MEILI_ACTIONS,
+                "indexes": [f"{prefix}solutions*"],
+                "expiresAt": None,
+            }
+        )
+    except MeilisearchError as exc:
+        click.echo(f"Meilisearch refused: {exc}", err=True)
+        sys.exit(1)
+    click.echo(key.key)
+
+
+@search.command("check")
+def search_check() -> None:
+    """List documents missing from, stale in, or orphaned in the index; non-zero exit if any."""
+    from registry import indexing
+
+    async def work():
+        engine = indexing.make_engine(_settings_or_exit())
+        try:
+            await engine.apply_settings()  # no index yet reads as every document missing
+            return await indexing.check(engine), await indexing.outbox_summary()
+        except indexing.SearchUnavailable as exc:
+            click.echo(f"Search is unavailable: {exc}", err=True)
+            sys.exit(2)
+        finally:
+            await engine.close()
+
+    report, outbox = _run(work)
+    for label, items in (
+        ("missing", report.missing),
+        ("stale", report.stale),
+        ("orphaned", report.orphaned),
+    ):
+        click.echo(f"{label}: {len(items)}")
+        for item in items[:50]:
+            click.echo(f"  {item}")
+        if len(items) > 50:
+            click.echo(f"  ... and {len(items) - 50} more")
+    click.echo(f"outbox: {outbox['waiting']} waiting, {outbox['failing']} failing")
+    if report.differences:
+        click.echo(
+            f"{report.differences} difference(s): run `registry reindex` or let the outbox drain",
+            err=True,
+        )
+        sys.exit(1)
+    click.echo("The index matches the database.")
 
 
 if __name__ == "__main__":

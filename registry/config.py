@@ -28,6 +28,9 @@ VARIABLES: dict[str, bool] = {
     "MEILI_URL": False,
     "MEILI_API_KEY": False,
     "MEILI_INDEX_PREFIX": False,
+    # Read only by `registry search create-key` (and to refuse it as MEILI_API_KEY); never
+    # give it to the running registry.
+    "MEILI_MASTER_KEY": False,
     "REGISTRY_LOG_LEVEL": False,
 }
 

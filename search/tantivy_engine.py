@@ -132,7 +132,13 @@ class TantivyEngine:
     async def _run(self, fn: Callable[..., T], *args: Any) -> T:
         if self._closed:
             raise SearchUnavailable("the search engine is closed")
-        return await asyncio.get_running_loop().run_in_executor(self._executor, fn, *args)
+        try:
+            return await asyncio.get_running_loop().run_in_executor(self._executor, fn, *args)
+        except OSError as exc:
+            # the disk under the index (a missing or read-only volume) is an engine outage
+            raise SearchUnavailable(
+                f"the search index in {self.directory} is unusable: {exc}"
+            ) from exc
 
     # -- reading ------------------------------------------------------------------------------
 

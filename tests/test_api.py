@@ -10,7 +10,7 @@ from registry.web.app import create_app
 
 @pytest.fixture
 async def client(seeded):
-    async with AsyncTestClient(app=create_app()) as client:
+    async with AsyncTestClient(app=create_app(database_pool=False)) as client:
         yield client
 
 

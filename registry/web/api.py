@@ -1,4 +1,4 @@
-"""The JSON API under /api/v1: organisations and solutions, paginated lists and details.
+"""The JSON API under /api/v1: organisations, solutions and search.
 
 Handlers parse and check the query, call one service function and shape the answer; the error
 shape comes from `registry.web.errors`.
@@ -9,12 +9,15 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from litestar import Controller, Request, get
+from litestar.datastructures import State
+from litestar.exceptions import ServiceUnavailableException as ServiceUnavailable
 from litestar.params import FromPath, FromQuery, QueryParameter
 
-from registry import catalogue, collaboration, organisations
+from registry import catalogue, collaboration, discover, organisations
 from registry.accounts import ANONYMOUS
 from registry.errors import ValidationFailed
 from registry.vocabulary import ORGANISATION_KINDS, SOLUTION_KINDS
+from search import Hit, SearchUnavailable
 
 Page = Annotated[int, QueryParameter(ge=1, le=100_000, description="Page number, from 1")]
 PerPage = Annotated[int, QueryParameter(ge=1, le=100, description="Items per page, at most 100")]
@@ -124,3 +127,75 @@ class SolutionsApi(Controller):
                 "interest_by_level": activity["interest_by_level"],
             },
         }
+
+
+FilterValues = FromQuery[list[str] | None]
+
+
+class SearchApi(Controller):
+    path = "/api/v1/search"
+    tags = ["search"]
+
+    @get(
+        "/",
+        summary="Search solutions: text with typo tolerance, filters, facets, sort, pages",
+        description=(
+            "Repeat a filter to allow several values (OR); different filters combine with AND. "
+            "Unknown parameter names are refused with 422. Answers 503 when the search engine "
+            "is unavailable."
+        ),
+    )
+    async def search(
+        self,
+        request: Request,
+        state: State,
+        q: FromQuery[str | None] = None,
+        kind: FilterValues = None,
+        status: FilterValues = None,
+        service_area: FilterValues = None,
+        characteristic: FilterValues = None,
+        owner: FilterValues = None,
+        licence: FilterValues = None,
+        adopted_by: FilterValues = None,
+        interested: FilterValues = None,
+        sort: FromQuery[str | None] = None,
+        page: FromQuery[str | None] = None,
+        per_page: FromQuery[str | None] = None,
+    ) -> dict[str, Any]:
+        params = {name: request.query_params.getall(name) for name in request.query_params}
+        asked = discover.parse(params)
+        try:
+            result = await discover.search(state.search_engine, asked)
+        except SearchUnavailable as exc:
+            raise ServiceUnavailable(
+                "Search is unavailable just now; the catalogue can still be browsed at "
+                "/api/v1/solutions"
+            ) from exc
+        return {
+            "hits": [search_hit(hit) for hit in result.hits],
+            "total": result.total,
+            "page": asked.page,
+            "per_page": asked.per_page,
+            "sort": asked.sort,
+            "facets": discover.public_facets(result),
+            "took_ms": round(result.took_ms, 3),
+        }
+
+
+def search_hit(hit: Hit) -> dict[str, Any]:
+    document = hit.document
+    return {
+        "slug": document["slug"],
+        "kind": document["kind"],
+        "title": document["title"],
+        "summary": document["summary"],
+        "status": document["status"],
+        "owner": document["owner"],
+        "owner_name": document["owner_name"],
+        "highlight": {
+            name: html
+            for name, html in hit.highlights.items()
+            if name in ("title", "summary") or "<mark>" in html
+        },
+        "url": f"/api/v1/solutions/{document['slug']}",
+    }

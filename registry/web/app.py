@@ -1,45 +1,123 @@
-"""The Litestar application factory: routes, error handling, start-up and shut-down."""
+"""The Litestar application factory: routes, error handling, start-up and shut-down.
+
+The search engine and the outbox drainer live on `app.state`; the drainer is nudged after every
+request that may have changed something, so a change reaches the index right after its
+transaction commits, and it also wakes every few seconds for retries.
+"""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 
-from litestar import Litestar, get
+from litestar import Litestar, Request, Response, get
+from litestar.datastructures import State
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import SwaggerRenderPlugin
 
-from registry import db
+from registry import db, indexing
 from registry.config import Settings, get_settings
-from registry.web.api import OrganisationsApi, SolutionsApi
+from registry.web.api import OrganisationsApi, SearchApi, SolutionsApi
 from registry.web.errors import EXCEPTION_HANDLERS
+from search import SearchEngine, SearchUnavailable
+
+log = logging.getLogger("registry.web")
+SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 
 
-@get("/healthz", summary="Is the registry up, and can it reach its database?", tags=["health"])
-async def healthz() -> dict[str, str]:
+@get(
+    "/healthz",
+    summary="Is the registry up: its database, search engine and outbox",
+    tags=["health"],
+)
+async def healthz(state: State) -> Response[dict[str, object]]:
     database = "ok"
     try:
         await db.engine().run_ddl("SELECT 1")
     except Exception:
         database = "unavailable"
-    status = "ok" if database == "ok" else "unavailable"
-    return {"status": status, "database": database}
+    health = await state.search_engine.health()
+    search = "ok" if health.ok else "degraded"
+    if not health.ok:
+        log.warning("search engine unhealthy: %s", health.detail)
+    outbox = await indexing.outbox_summary() if database == "ok" else {}
+    status = "ok"
+    if database != "ok":
+        status = "unavailable"
+    elif search != "ok":
+        status = "degraded"
+    body = {"status": status, "database": database, "search": search, "outbox": outbox}
+    # Degraded search still serves pages (200); without its database the registry cannot.
+    return Response(body, status_code=503 if database != "ok" else 200)
 
 
-def create_app(settings: Settings | None = None) -> Litestar:
+async def _nudge_after_writes(request: Request) -> None:
+    if request.method not in SAFE_METHODS:
+        request.app.state.indexer.nudge()
+
+
+async def _catch_up(engine: SearchEngine) -> None:
+    """An index that is empty beside a catalogue with solutions (a new data directory, a wiped
+    index) or unreadable (its layout changed with a new release) is rebuilt in the background;
+    until then searches see the old state or answer 503."""
+    try:
+        try:
+            empty = await engine.count() == 0
+        except SearchUnavailable as exc:
+            log.warning("the search index cannot be read (%s): rebuilding it", exc)
+            empty = True
+        if empty and await indexing.published_ids():
+            log.info("rebuilding the search index from the database")
+            await indexing.reindex(engine)
+    except SearchUnavailable as exc:
+        log.warning("search is unavailable at start-up: %s", exc)
+
+
+def create_app(
+    settings: Settings | None = None,
+    engine: SearchEngine | None = None,
+    *,
+    database_pool: bool = True,
+) -> Litestar:
+    """The registry's web app. `engine` replaces the configured search engine (the caller then
+    closes it); `database_pool=False` leaves the database connection to the caller (tests, whose
+    client runs the app's lifespan on an event loop of its own)."""
     settings = settings or get_settings()
     logging.basicConfig(level=settings.log_level.upper())
+    owns_engine = engine is None
+    engine = engine or indexing.make_engine(settings)
+    indexer = indexing.Indexer(engine)
+    background: set[asyncio.Task] = set()
 
-    async def connect() -> None:
-        await db.start()
+    async def startup(app: Litestar) -> None:
+        if database_pool:
+            await db.start()
+        try:
+            await engine.apply_settings()
+        except SearchUnavailable as exc:
+            log.warning("search is unavailable at start-up: %s", exc)
+        await indexer.start()
+        task = asyncio.create_task(_catch_up(engine))
+        background.add(task)
+        task.add_done_callback(background.discard)
 
-    async def disconnect() -> None:
-        await db.stop()
+    async def shutdown(app: Litestar) -> None:
+        for task in background:
+            task.cancel()
+        await asyncio.gather(*background, return_exceptions=True)
+        await indexer.stop()
+        if owns_engine:
+            await engine.close()
+        if database_pool:
+            await db.stop()
 
     return Litestar(
-        route_handlers=[healthz, OrganisationsApi, SolutionsApi],
+        route_handlers=[healthz, OrganisationsApi, SolutionsApi, SearchApi],
         exception_handlers=EXCEPTION_HANDLERS,
-        on_startup=[connect],
-        on_shutdown=[disconnect],
+        on_startup=[startup],
+        on_shutdown=[shutdown],
+        after_response=_nudge_after_writes,
+        state=State({"settings": settings, "search_engine": engine, "indexer": indexer}),
         openapi_config=OpenAPIConfig(
             title="Shared Solutions Registry",
             version="1",

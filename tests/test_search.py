@@ -1,0 +1,225 @@
+"""Searching the catalogue through the API, on a real Tantivy index built from the seeds: what a
+council officer expects at the top, facets that agree with the database, escaping, and the
+refusal of names the search does not know."""
+
+from __future__ import annotations
+
+from collections import Counter
+from html.parser import HTMLParser
+
+import pytest
+from litestar.testing import AsyncTestClient
+
+from registry import db, indexing
+from registry.tables import Solution
+from registry.web.app import create_app
+from search.tantivy_engine import TantivyEngine
+
+
+@pytest.fixture(scope="session")
+async def seeded_index(catalogue_engine, scratch_engine, tmp_path_factory):
+    engine = TantivyEngine(tmp_path_factory.mktemp("seeded-index") / "solutions", indexing.SPEC)
+    db.bind(catalogue_engine)
+    try:
+        await indexing.reindex(engine)
+    finally:
+        db.bind(scratch_engine)
+    yield engine
+    await engine.close()
+
+
+@pytest.fixture
+async def client(seeded, seeded_index):
+    async with AsyncTestClient(app=create_app(engine=seeded_index, database_pool=False)) as client:
+        yield client
+
+
+async def search(client, **params) -> dict:
+    response = await client.get("/api/v1/search", params=params)
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+def slugs(body: dict) -> list[str]:
+    return [hit["slug"] for hit in body["hits"]]
+
+
+# What a council officer types, and what they expect to see first.
+RELEVANCE = [
+    ({"q": "seemis"}, "first", "seemis"),
+    ({"q": "SEEMiS"}, "first", "seemis"),
+    ({"q": "seemsi"}, "first", "seemis"),  # a typo in a six-letter word
+    ({"q": "tele"}, "top 2", "digital-telecare"),  # a prefix of the last word
+    ({"q": "tele"}, "top 2", "telecare-innovation-challenges"),
+    ({"q": "telecare"}, "top 2", "digital-telecare"),
+    ({"q": "recruitment"}, "top 3", "myjobscotland"),
+    ({"q": "recruitment"}, "top 2", "myjobscotland-remote-recruitment"),
+    ({"q": "video recruitment"}, "first", "myjobscotland-remote-recruitment"),
+    ({"q": "robotic process automation"}, "first", "rpa-framework"),
+    ({"q": "rpa"}, "first", "rpa-framework"),
+    ({"q": "microsoft"}, "first", "microsoft-365-federation"),
+    ({"q": "benefits realisation"}, "first", "perth-and-kinross-benefits-realisation"),
+    ({"q": "school clothing grant"}, "first", "glasgow-school-clothing-grant-data-matching"),
+    ({"q": "service design"}, "first", "scottish-approach-to-service-design"),
+    ({"q": "change network"}, "first", "fife-change-network"),
+    ({"q": "case management"}, "first", "social-work-case-management"),
+    ({"q": "cyber"}, "top 2", "lga-cyber-360"),
+    ({"q": "digtal nl"}, "first", "digital-nl"),
+    ({"q": "maturity"}, "top 2", "digital-foundations-maturity-model"),
+    ({"q": "maturity"}, "top 2", "digital-maturity-review"),
+    ({"q": "nursery"}, "first", "seemis"),
+    ({"q": "scotland excel"}, "top 3", "social-work-case-management"),
+    ({"q": "connecting scotland"}, "top 2", "civtech-connecting-scotland-sprint"),
+]
+
+
+@pytest.mark.parametrize(
+    ("params", "where", "slug"), RELEVANCE, ids=[f"{p['q']}->{s}" for p, _, s in RELEVANCE]
+)
+async def test_what_an_officer_expects_at_the_top(client, params, where, slug):
+    found = slugs(await search(client, **params))
+    if where == "first":
+        assert found[:1] == [slug], found[:5]
+    else:
+        assert slug in found[: int(where.split()[1])], found[:5]
+
+
+async def test_procurment_with_a_typo_finds_the_joint_procurements_first(client):
+    body = await search(client, q="procurment")
+    kinds = [hit["kind"] for hit in body["hits"]]
+    assert kinds[0] == "procurement"
+    assert "social-work-case-management" in slugs(body)[:3]
+    assert any(
+        "<mark>procurement</mark>" in html
+        for hit in body["hits"]
+        for html in hit["highlight"].values()
+    )
+
+
+async def test_a_kind_filter_returns_only_that_kind_with_facets_from_the_database(client):
+    body = await search(client, kind="challenge", per_page=100)
+    challenges = await Solution.select(Solution.slug, Solution.status).where(
+        (Solution.kind == "challenge") & (Solution.status != "draft")
+    )
+    assert {hit["kind"] for hit in body["hits"]} == {"challenge"}
+    assert sorted(slugs(body)) == sorted(c["slug"] for c in challenges)
+    assert body["total"] == len(challenges)
+    assert body["facets"]["kind"] == {"challenge": len(challenges)}
+    assert body["facets"]["status"] == dict(Counter(c["status"] for c in challenges))
+
+
+async def test_filters_are_or_within_a_field_and_and_across_fields(client):
+    rows = await Solution.select(Solution.slug, Solution.kind, Solution.service_areas).output(
+        load_json=True
+    )
+    wanted = sorted(
+        r["slug"]
+        for r in rows
+        if r["kind"] in ("platform", "component") and "hr_and_workforce" in r["service_areas"]
+    )
+    body = await search(
+        client, kind=["platform", "component"], service_area="hr_and_workforce", per_page=100
+    )
+    assert sorted(slugs(body)) == wanted
+    assert body["total"] == len(wanted) > 0
+
+
+async def test_facet_counts_for_the_whole_catalogue_match_the_database(client):
+    body = await search(client, per_page=1)
+    rows = (
+        await Solution.select(
+            Solution.kind, Solution.owner.slug.as_alias("owner"), Solution.characteristics
+        )
+        .where(Solution.status != "draft")
+        .output(load_json=True)
+    )
+    assert body["total"] == len(rows)
+    assert body["facets"]["kind"] == dict(Counter(r["kind"] for r in rows))
+    assert body["facets"]["owner"] == dict(Counter(r["owner"] for r in rows))
+    assert body["facets"]["characteristic"] == dict(
+        Counter(c for r in rows for c in r["characteristics"])
+    )
+
+
+async def test_councils_that_adopted_a_solution_can_be_filtered_on(client):
+    body = await search(client, adopted_by="glasgow-city", per_page=100)
+    assert "seemis" in slugs(body)
+    assert "glasgow-school-clothing-grant-data-matching" in slugs(body)
+    assert "fife-change-network" not in slugs(body)
+
+
+async def test_sorting_by_title_is_alphabetical_and_pages_do_not_overlap(client):
+    first = await search(client, sort="title", per_page=10)
+    second = await search(client, sort="title", per_page=10, page=2)
+    titles = [h["title"].casefold() for h in first["hits"] + second["hits"]]
+    assert titles == sorted(titles)
+    assert not set(slugs(first)) & set(slugs(second))
+
+
+async def test_sorting_by_adoption_puts_seemis_first(client):
+    body = await search(client, sort="adoption")
+    assert slugs(body)[0] == "seemis"
+
+
+@pytest.mark.parametrize(
+    ("params", "field"),
+    [
+        ({"colour": "red"}, "colour"),
+        ({"sort": "cheapest"}, "sort"),
+        ({"per_page": "1000"}, "per_page"),
+        ({"page": "0"}, "page"),
+        ({"q": "x" * 201}, "q"),
+        ({"q": ["a", "b"]}, "q"),
+    ],
+)
+async def test_unknown_filters_and_sorts_are_refused_naming_the_parameter(client, params, field):
+    response = await client.get("/api/v1/search", params=params)
+    assert response.status_code == 422
+    error = response.json()["error"]
+    assert error["code"] == "invalid"
+    assert field in error["fields"]
+
+
+class Elements(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.tags: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        self.tags.append(tag)
+
+
+def tags_in(html: str) -> list[str]:
+    parser = Elements()
+    parser.feed(html)
+    return parser.tags
+
+
+async def test_a_stored_script_comes_back_escaped_in_every_highlight(db, tmp_path):
+    from tests.factories import make_org, make_solution
+
+    owner = await make_org("glasgow-city", name="Glasgow <b>City</b> Council")
+    await make_solution(
+        "component",
+        owner,
+        title="<script>alert(1)</script> telecare toolkit",
+        summary='Telecare "quoted" <img src=x onerror=alert(1)> & more',
+        description="A <script>telecare</script> description",
+        tags=["<i>telecare</i>"],
+    )
+    engine = TantivyEngine(tmp_path / "solutions", indexing.SPEC)
+    await engine.apply_settings()
+    await indexing.drain_all(engine)
+    async with AsyncTestClient(app=create_app(engine=engine, database_pool=False)) as client:
+        for q in ("telecare", "script alert", "quoted"):
+            body = await search(client, q=q)
+            assert body["hits"], q
+            for html in body["hits"][0]["highlight"].values():
+                assert set(tags_in(html)) <= {"mark"}, html
+            title = body["hits"][0]["highlight"]["title"]
+            assert (
+                title.replace("<mark>", "")
+                .replace("</mark>", "")
+                .startswith("&lt;script&gt;alert(1)&lt;/script&gt;")
+            )
+    await engine.close()
