@@ -24,7 +24,12 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e ".[test]"
 	touch $@
 
-install: $(VENV)/.installed ## Create the virtual environment and install everything
+# The design system, htmx and axe-core from the npm registry, exactly as package-lock.json says.
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+install: $(VENV)/.installed node_modules/.installed ## Create the virtual environment and install everything
 
 migrate: install ## Apply database migrations (harmless to repeat)
 	$(BIN)/registry migrate

@@ -9,6 +9,8 @@ organisation and refuse with `PermissionDenied` when it does not allow the actio
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
@@ -16,8 +18,14 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
 from registry import audit, db
-from registry.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
-from registry.tables import Membership, Organisation, User
+from registry.errors import (
+    Conflict,
+    NotFound,
+    PermissionDenied,
+    RegistryError,
+    ValidationFailed,
+)
+from registry.tables import Membership, Organisation, SignInAttempt, User, WebSession
 from registry.validation import Checker
 from registry.vocabulary import ROLES
 
@@ -45,12 +53,31 @@ _hasher = PasswordHasher()  # argon2id with the library's current recommended pa
 
 
 @dataclass(frozen=True)
+class MembershipRef:
+    organisation_id: int
+    slug: str
+    name: str
+    kind: str
+    role: str
+
+
+@dataclass(frozen=True)
 class Actor:
     user_id: int | None
     label: str
     roles: Mapping[int, str] = field(default_factory=dict)  # organisation id -> role
     is_digital_office: bool = False
     is_system: bool = False
+    display_name: str = ""
+    memberships: tuple[MembershipRef, ...] = ()
+
+    @property
+    def signed_in(self) -> bool:
+        return self.user_id is not None
+
+    def organisations_for(self, action: str) -> list[MembershipRef]:
+        """The organisations this actor may take `action` for, by name."""
+        return [m for m in self.memberships if self.may(action, m.organisation_id)]
 
     def role_in(self, organisation_id: int) -> str | None:
         return self.roles.get(organisation_id)
@@ -203,18 +230,30 @@ async def organisation_by_slug(slug: str) -> dict:
     return row
 
 
-async def load_actor(user_id: int) -> Actor | None:
+async def load_actor(user_id: int, *, allow_demo: bool = True) -> Actor | None:
+    """The actor of an active user, or None (unknown, deactivated, or a demo account where
+    demo accounts are not allowed)."""
     user = await User.select().where((User.id == user_id) & (User.is_active.eq(True))).first()
-    if user is None:
+    if user is None or (user["is_demo"] and not allow_demo):
         return None
-    rows = await Membership.select(Membership.organisation, Membership.role).where(
-        Membership.user == user_id
-    )
+    rows = await Membership.select(
+        Membership.organisation,
+        Membership.role,
+        Membership.organisation.slug.as_alias("slug"),
+        Membership.organisation.name.as_alias("name"),
+        Membership.organisation.kind.as_alias("kind"),
+    ).where(Membership.user == user_id)
+    rows.sort(key=lambda row: row["name"])
     return Actor(
         user_id=user["id"],
         label=user["email"],
         roles={row["organisation"]: row["role"] for row in rows},
         is_digital_office=user["is_digital_office"],
+        display_name=user["display_name"],
+        memberships=tuple(
+            MembershipRef(row["organisation"], row["slug"], row["name"], row["kind"], row["role"])
+            for row in rows
+        ),
     )
 
 
@@ -256,3 +295,94 @@ __all__ = [
     "require",
     "system_actor",
 ]
+
+
+# -- sessions -----------------------------------------------------------------------------------
+
+SESSION_IDLE = dt.timedelta(hours=2)
+SESSION_LONGEST = dt.timedelta(hours=12)
+_SEEN_EVERY = dt.timedelta(minutes=1)
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+async def start_session(user_id: int, previous_token: str | None = None) -> str:
+    """A new session for `user_id`, with a token never used before: any session the browser
+    had is ended first, so a token planted before sign-in is worthless after it."""
+    if previous_token:
+        await end_session(previous_token)
+    token = secrets.token_urlsafe(32)
+    now = dt.datetime.now(dt.UTC)
+    await WebSession.insert(
+        WebSession(
+            token_hash=_token_hash(token),
+            user=user_id,
+            created_at=now,
+            last_seen_at=now,
+            expires_at=now + SESSION_LONGEST,
+        )
+    )
+    return token
+
+
+async def end_session(token: str) -> None:
+    await WebSession.delete().where(WebSession.token_hash == _token_hash(token))
+
+
+async def actor_for_session(token: str | None, *, allow_demo: bool) -> Actor:
+    """Who holds this session token: a signed-in user's actor, or `ANONYMOUS` when the token is
+    unknown, expired or idle too long (or belongs to a demo account where they are refused)."""
+    if not token or len(token) > 100:
+        return ANONYMOUS
+    session = await WebSession.select().where(WebSession.token_hash == _token_hash(token)).first()
+    if session is None:
+        return ANONYMOUS
+    now = dt.datetime.now(dt.UTC)
+    if session["expires_at"] <= now or session["last_seen_at"] + SESSION_IDLE <= now:
+        await WebSession.delete().where(WebSession.id == session["id"])
+        return ANONYMOUS
+    if session["last_seen_at"] + _SEEN_EVERY <= now:
+        await WebSession.update({WebSession.last_seen_at: now}).where(
+            WebSession.id == session["id"]
+        )
+    return await load_actor(session["user"], allow_demo=allow_demo) or ANONYMOUS
+
+
+# -- slowing down password guessing ------------------------------------------------------------
+
+ATTEMPT_WINDOW = dt.timedelta(minutes=15)
+MAX_FAILURES_PER_ACCOUNT = 5
+MAX_ATTEMPTS_PER_ADDRESS = 20
+
+
+class TooManyAttempts(RegistryError):
+    code = "too_many_requests"
+
+
+async def check_sign_in_allowed(address: str, email: str) -> None:
+    """Refuse a sign-in attempt from an address that has tried too often, or for an account
+    that has failed too often, in the last quarter of an hour."""
+    since = dt.datetime.now(dt.UTC) - ATTEMPT_WINDOW
+    email = email.strip().lower()
+    by_address = await SignInAttempt.count().where(
+        (SignInAttempt.address == address) & (SignInAttempt.created_at > since)
+    )
+    failures = await SignInAttempt.count().where(
+        (SignInAttempt.email == email)
+        & SignInAttempt.succeeded.eq(False)
+        & (SignInAttempt.created_at > since)
+    )
+    if by_address >= MAX_ATTEMPTS_PER_ADDRESS or failures >= MAX_FAILURES_PER_ACCOUNT:
+        minutes = int(ATTEMPT_WINDOW.total_seconds() // 60)
+        raise TooManyAttempts(f"Too many sign-in attempts. Wait {minutes} minutes, then try again.")
+
+
+async def record_sign_in_attempt(address: str, email: str, succeeded: bool) -> None:
+    await SignInAttempt.insert(
+        SignInAttempt(address=address[:64], email=email.strip().lower()[:254], succeeded=succeeded)
+    )
+    # Keep the table small: attempts older than a day no longer count for anything.
+    old = dt.datetime.now(dt.UTC) - dt.timedelta(days=1)
+    await SignInAttempt.delete().where(SignInAttempt.created_at < old)

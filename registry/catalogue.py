@@ -552,3 +552,19 @@ __all__ = [
     "retire_solution",
     "update_solution",
 ]
+
+
+async def organisation_choices() -> list[dict]:
+    """Every organisation, by name, for the organisation fields of the solution form."""
+    return await Organisation.select(
+        Organisation.slug, Organisation.name, Organisation.kind
+    ).order_by(Organisation.name)
+
+
+async def editable_solution(actor: Actor, slug: str) -> dict:
+    """A solution the actor may edit (as `get_solution` gives it), or the refusal."""
+    view = await get_solution(slug, actor)
+    _may_edit(actor, view)
+    if view["status"] == "retired":
+        raise Conflict(f"{view['title']} is retired and can no longer be changed")
+    return view

@@ -13,7 +13,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from registry.errors import ValidationFailed
-from search import SearchEngine, SearchQuery, SearchResult, SortField
+from search import SearchEngine, SearchQuery, SearchResult, SearchUnavailable, SortField
 
 # public filter name -> index field
 FILTERS = {
@@ -121,3 +121,46 @@ def public_facets(result: SearchResult) -> dict[str, dict[str, int]]:
         for name, counts in result.facets.items()
         if name in by_field
     }
+
+
+@dataclass
+class DiscoverPage:
+    """What the discover page shows: search results, or, when search is down, a plain listing
+    from the database with a notice."""
+
+    asked: Discovery
+    result: SearchResult | None
+    degraded: bool
+    listing: list[dict]
+    listing_total: int
+    organisation_names: dict[str, str]
+
+
+async def discover_page(engine: SearchEngine, params: Mapping[str, Sequence[str]]) -> DiscoverPage:
+    from registry.catalogue import list_solutions
+    from registry.tables import Organisation
+
+    asked = parse(params, max_per_page=50)
+    try:
+        result: SearchResult | None = await search(engine, asked)
+        listing, listing_total, degraded = [], 0, False
+    except SearchUnavailable:
+        result, degraded = None, True
+        kinds = asked.filters.get("kind") or [None]
+        listing, listing_total = await list_solutions(
+            kind=kinds[0] if len(kinds) == 1 else None, page=asked.page, per_page=asked.per_page
+        )
+    slugs = set(
+        asked.filters.get("owner", [])
+        + asked.filters.get("adopted_by", [])
+        + asked.filters.get("interested", [])
+    )
+    if result is not None:
+        slugs |= set(result.facets.get("owner", {}))
+    names = {}
+    if slugs:
+        rows = await Organisation.select(Organisation.slug, Organisation.name).where(
+            Organisation.slug.is_in(sorted(slugs))
+        )
+        names = {row["slug"]: row["name"] for row in rows}
+    return DiscoverPage(asked, result, degraded, listing, listing_total, names)

@@ -227,6 +227,26 @@ class SearchOutbox(Table):
     created_at = Timestamptz(default=TimestamptzNow())
 
 
+class WebSession(Table):
+    """A signed-in browser. Only a hash of the cookie's token is kept, so the table cannot be
+    used to take over a session."""
+
+    token_hash = Varchar(length=64, unique=True, index=True)
+    user = ForeignKey(references=User, on_delete=OnDelete.cascade, index=True)
+    created_at = Timestamptz(default=TimestamptzNow())
+    last_seen_at = Timestamptz(default=TimestamptzNow())
+    expires_at = Timestamptz(default=TimestamptzNow())
+
+
+class SignInAttempt(Table):
+    """Recent sign-in attempts, counted per address and per account to slow guessing."""
+
+    address = Varchar(length=64, index=True)
+    email = Varchar(length=254, index=True)
+    succeeded = Boolean(default=False)
+    created_at = Timestamptz(default=TimestamptzNow(), index=True)
+
+
 class SeedRecord(Table):
     """The digest of each seed record as last loaded, so re-seeding changes only what changed."""
 
@@ -254,4 +274,6 @@ ALL_TABLES: list[type[Table]] = [
     AuditEvent,
     SearchOutbox,
     SeedRecord,
+    WebSession,
+    SignInAttempt,
 ]

@@ -9,20 +9,33 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from pathlib import Path
 
 from litestar import Litestar, Request, Response, get
-from litestar.datastructures import State
+from litestar.config.csrf import CSRFConfig
+from litestar.datastructures import CacheControlHeader, State
 from litestar.openapi import OpenAPIConfig
-from litestar.openapi.plugins import SwaggerRenderPlugin
+from litestar.openapi.plugins import JsonRenderPlugin, YamlRenderPlugin
+from litestar.static_files import create_static_files_router
 
 from registry import db, indexing
 from registry.config import Settings, get_settings
 from registry.web.api import OrganisationsApi, SearchApi, SolutionsApi
 from registry.web.errors import EXCEPTION_HANDLERS
+from registry.web.pages import PAGE_CONTROLLERS
+from registry.web.security import csrf_cookie_name, identity_middleware
+from registry.web.templating import template_config
 from search import SearchEngine, SearchUnavailable
 
 log = logging.getLogger("registry.web")
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
+ROOT = Path(__file__).resolve().parent.parent.parent
+NODE_MODULES = ROOT / "node_modules"
+# Front-end assets installed from the npm registry at set-up (never committed), by URL prefix.
+ASSETS = {
+    "/assets/design-system": NODE_MODULES / "@scottish-government" / "design-system" / "dist",
+    "/assets/htmx": NODE_MODULES / "htmx.org" / "dist",
+}
 
 
 @get(
@@ -112,17 +125,60 @@ def create_app(
             await db.stop()
 
     return Litestar(
-        route_handlers=[healthz, OrganisationsApi, SolutionsApi, SearchApi],
+        route_handlers=[
+            healthz,
+            OrganisationsApi,
+            SolutionsApi,
+            SearchApi,
+            *PAGE_CONTROLLERS,
+            *_asset_routers(),
+        ],
         exception_handlers=EXCEPTION_HANDLERS,
         on_startup=[startup],
         on_shutdown=[shutdown],
         after_response=_nudge_after_writes,
+        middleware=[identity_middleware(settings)],
+        csrf_config=CSRFConfig(
+            secret=settings.secret_key,
+            cookie_name=csrf_cookie_name(settings),
+            cookie_secure=not settings.is_development,
+            cookie_httponly=True,
+            cookie_samesite="lax",
+        ),
+        template_config=template_config(),
         state=State({"settings": settings, "search_engine": engine, "indexer": indexer}),
         openapi_config=OpenAPIConfig(
             title="Shared Solutions Registry",
             version="1",
             path="/schema",
-            render_plugins=[SwaggerRenderPlugin()],
+            # The machine-readable description only: the interactive viewers load scripts from
+            # third-party CDNs, which this site's Content Security Policy does not allow.
+            render_plugins=[JsonRenderPlugin(), YamlRenderPlugin()],
         ),
         debug=False,
     )
+
+
+def _asset_routers() -> list:
+    cache = CacheControlHeader(max_age=3600, public=True)
+    routers = [
+        create_static_files_router(
+            path="/static",
+            directories=[Path(__file__).parent / "static"],
+            cache_control=cache,
+            name="static",
+        )
+    ]
+    for prefix, directory in ASSETS.items():
+        if directory.is_dir():
+            routers.append(
+                create_static_files_router(
+                    path=prefix,
+                    directories=[directory],
+                    cache_control=cache,
+                    name=prefix,
+                )
+            )
+        else:
+            log.warning("front-end assets missing (%s): run `make install`", directory.name)
+    return routers

@@ -96,9 +96,35 @@ def server_error(request: Request, exc: Exception) -> Response:
     )
 
 
+def wants_json(request: Request) -> bool:
+    path = request.url.path
+    return path.startswith(("/api/", "/schema", "/healthz")) or path == "/api"
+
+
+def by_audience(json_handler):
+    """Machines (the API) get the JSON error shape; people get an HTML page."""
+
+    def handler(request: Request, exc: Exception) -> Response:
+        if wants_json(request):
+            return json_handler(request, exc)
+        from registry.web.pages.common import html_error
+
+        if not isinstance(exc, RegistryError | HTTPException):
+            log.exception(
+                "unhandled error on %s %s", request.method, request.url.path, exc_info=exc
+            )
+        try:
+            return html_error(request, exc)
+        except Exception:  # the error page itself failed: say so plainly
+            log.exception("the error page failed on %s", request.url.path)
+            return Response("Something went wrong.", status_code=500, media_type=MediaType.TEXT)
+
+    return handler
+
+
 EXCEPTION_HANDLERS = {
-    RegistryError: registry_error,
-    ValidationException: validation_error,
-    HTTPException: http_error,
-    Exception: server_error,
+    RegistryError: by_audience(registry_error),
+    ValidationException: by_audience(validation_error),
+    HTTPException: by_audience(http_error),
+    Exception: by_audience(server_error),
 }

@@ -1,0 +1,7 @@
+"""The registry's pages for people (the JSON API lives in registry.web.api)."""
+
+from registry.web.pages.account import AccountPages
+from registry.web.pages.discover import DiscoverPages
+from registry.web.pages.solutions import SolutionPages
+
+PAGE_CONTROLLERS = [DiscoverPages, AccountPages, SolutionPages]

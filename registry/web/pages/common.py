@@ -1,0 +1,139 @@
+"""What every page handler shares: the acting user, rendering with the site's common context,
+redirects that carry a notice, reading forms, and the HTML error pages."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from litestar import Request, Response
+from litestar.exceptions import HTTPException, NotFoundException, PermissionDeniedException
+from litestar.response import Redirect, Template
+
+from registry.accounts import ANONYMOUS, Actor
+from registry.errors import Conflict, NotFound, PermissionDenied, RegistryError, ValidationFailed
+
+# Fixed messages a redirect can ask the next page to show (?notice=...): only these keys are
+# ever displayed, so no text from the URL reaches the page.
+NOTICES = {
+    "signed-in": "You are signed in.",
+    "signed-out": "You have signed out.",
+    "interest-registered": "Your organisation's interest has been recorded.",
+    "interest-withdrawn": "Your organisation's interest has been withdrawn.",
+    "pledged": "Your organisation's pledge has been recorded.",
+    "pledge-withdrawn": "Your organisation's pledge has been withdrawn.",
+    "pledge-confirmed": "The pledge has been confirmed.",
+    "adoption-recorded": "Your organisation's use of this solution has been recorded.",
+    "created": "The solution has been registered.",
+    "saved": "Your changes have been saved.",
+    "published": "The solution has been published.",
+    "retired": "The solution has been retired.",
+}
+
+
+def actor_of(request: Request) -> Actor:
+    return request.scope.get("actor") or ANONYMOUS  # type: ignore[return-value]
+
+
+def page(request: Request, template: str, status_code: int = 200, **context: Any) -> Template:
+    """A page with the site's common context. A form page passes `errors` (field -> message)
+    and optionally `field_order`; the error summary's entries are derived from them."""
+    notice = NOTICES.get(request.query_params.get("notice", ""))
+    if "errors" in context:
+        context["summary"] = error_summary(
+            context["errors"], context.get("field_order"), context.get("id_prefix", "")
+        )
+    return Template(
+        template_name=template,
+        context={
+            "actor": actor_of(request),
+            "current_path": request.url.path,
+            "notice": notice,
+            **context,
+        },
+        status_code=status_code,
+    )
+
+
+def redirect(path: str, notice: str | None = None) -> Redirect:
+    """See-other redirect after a successful form (post/redirect/get)."""
+    if notice:
+        assert notice in NOTICES
+        path += ("&" if "?" in path else "?") + f"notice={notice}"
+    return Redirect(path=path, status_code=303)
+
+
+async def form_data(request: Request) -> dict[str, Any]:
+    """The submitted form, with repeated names (checkboxes) as lists."""
+    form = await request.form()
+    data: dict[str, Any] = {}
+    for name in form:
+        values = form.getall(name)
+        data[name] = values if len(values) > 1 else values[0]
+    data.pop("_csrf_token", None)
+    return data
+
+
+def as_list(value: Any) -> list[str]:
+    if value in (None, ""):
+        return []
+    return list(value) if isinstance(value, list | tuple) else [value]
+
+
+def error_summary(
+    fields: Mapping[str, str], order: list[str] | None = None, prefix: str = ""
+) -> list[dict]:
+    """The error summary's entries, in the order the fields appear on the form, each linking
+    to its field's id (`prefix-name` where one page holds several forms)."""
+    names = [n for n in (order or []) if n in fields] + [
+        n for n in fields if n not in (order or [])
+    ]
+    return [
+        {"field": f"{prefix}-{name}" if prefix else name, "message": fields[name]} for name in names
+    ]
+
+
+# -- HTML error pages ------------------------------------------------------------------------
+
+ERROR_TITLES = {
+    400: "That request could not be understood",
+    403: "You cannot do that",
+    404: "Page not found",
+    405: "That cannot be done here",
+    409: "That could not be done",
+    422: "Some of the information given is not valid",
+    429: "Too many attempts",
+    503: "Service unavailable",
+}
+
+
+def error_page(request: Request, status: int, message: str) -> Template:
+    title = ERROR_TITLES.get(status, "Something went wrong")
+    return page(
+        request,
+        "errors/error.html",
+        status_code=status,
+        title=title,
+        message=message,
+        status=status,
+    )
+
+
+def html_error(request: Request, exc: Exception) -> Response:
+    if isinstance(exc, RegistryError):
+        status = {NotFound: 404, PermissionDenied: 403, Conflict: 409, ValidationFailed: 422}.get(
+            type(exc), 400
+        )
+        return error_page(request, status, exc.message)
+    if isinstance(exc, PermissionDeniedException) and "CSRF" in str(exc.detail):
+        return error_page(
+            request,
+            403,
+            "This form could not be accepted: it had expired or did not come from this site. "
+            "Go back, reload the page and try again.",
+        )
+    if isinstance(exc, NotFoundException):
+        return error_page(request, 404, "There is nothing at this address.")
+    if isinstance(exc, HTTPException):
+        return error_page(request, exc.status_code, str(exc.detail))
+    return error_page(request, 500, "Something went wrong on our side. Please try again later.")

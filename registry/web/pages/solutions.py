@@ -1,0 +1,380 @@
+"""Solution pages: the detail page with what a council can do about a solution (register or
+change interest, pledge, record adoption), registering a solution of each kind, and editing.
+
+Every action is a POST carrying the CSRF token, handled by one service call; the services
+decide who may act for which organisation, so a forged form for another council gets a 403
+page and changes nothing. A refused form is shown again with an error summary, messages beside
+the fields and the input kept; success redirects (303) to the page with a notice.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Controller, Request, Response, get, post
+from litestar.response import Redirect, Template
+
+from registry import catalogue, collaboration
+from registry.errors import Conflict, ValidationFailed
+from registry.validation import pounds_to_pence
+from registry.vocabulary import (
+    ADOPTION_STATUSES,
+    CHARACTERISTICS,
+    INTEREST_LEVELS,
+    SERVICE_AREAS,
+    SOLUTION_KINDS,
+    STATUSES,
+)
+from registry.web.pages.common import actor_of, as_list, form_data, page, redirect
+
+# Form fields holding one entry per line.
+LINE_FIELDS = {"tags", "lots", "awarded_suppliers"}
+# Form fields holding several checked values.
+MULTI_FIELDS = {"service_areas", "characteristics", "sponsors"}
+FORM_ORDER = [
+    "kind",
+    "title",
+    "slug",
+    "summary",
+    "description",
+    "owner",
+    "status",
+    "service_areas",
+    "characteristics",
+    "tags",
+    "procurement_body",
+    "reference",
+    "call_off_method",
+    "lots",
+    "max_suppliers",
+    "awarded_suppliers",
+    "starts_on",
+    "ends_on",
+    "estimated_value",
+    "problem_statement",
+    "sponsors",
+    "stage",
+    "application_deadline",
+    "route_to_adoption",
+    "licence",
+    "repository_url",
+    "software_type",
+    "development_status",
+    "operator",
+    "hosting",
+    "funding_target",
+    "contact_name",
+    "contact_email",
+    "version",
+]
+ACTION_ORDER = ["organisation", "level", "amount", "staff_days", "note", "status", "status_on"]
+
+
+def _solution_input(form: dict[str, Any]) -> tuple[dict[str, Any], dict[str, str]]:
+    """Form values in the services' input shape; money typed in pounds becomes pence."""
+    data: dict[str, Any] = {}
+    errors: dict[str, str] = {}
+    for name, value in form.items():
+        if name in LINE_FIELDS:
+            data[name] = "\n".join(as_list(value))
+        elif name in MULTI_FIELDS:
+            data[name] = as_list(value)
+        else:
+            data[name] = value[-1] if isinstance(value, list) else value
+    for name in MULTI_FIELDS:
+        data.setdefault(name, [])
+    for name, label in (
+        ("funding_target", "Funding target"),
+        ("estimated_value", "Estimated value"),
+    ):
+        raw = str(data.get(name) or "").strip()
+        if raw:
+            pence = pounds_to_pence(raw)
+            if pence is None:
+                errors[name] = f"{label} must be an amount in pounds, like 25000 or 25,000.50"
+            data[name] = pence
+    return data, errors
+
+
+def _form_values(view: dict[str, Any]) -> dict[str, Any]:
+    """A stored solution as the form shows it (lists one per line, money in pounds)."""
+    values = catalogue.editable_fields(view)
+    for name in LINE_FIELDS:
+        if isinstance(values.get(name), list):
+            values[name] = "\n".join(values[name])
+    for name in ("funding_target", "estimated_value"):
+        pence = values.get(name)
+        values[name] = "" if pence is None else f"{pence / 100:.2f}".removesuffix(".00")
+    return values
+
+
+class SolutionPages(Controller):
+    path = "/solutions"
+    include_in_schema = False
+
+    # -- reading ---------------------------------------------------------------------------
+
+    @get("/{slug:str}", name="solution")
+    async def detail(self, request: Request, slug: str) -> Template:
+        return await self._detail(request, slug)
+
+    async def _detail(
+        self,
+        request: Request,
+        slug: str,
+        *,
+        status_code: int = 200,
+        form: str = "",
+        errors: dict[str, str] | None = None,
+        values: dict[str, Any] | None = None,
+    ) -> Template:
+        actor = actor_of(request)
+        view = await collaboration.solution_with_activity(slug, actor)
+        return page(
+            request,
+            "solutions/detail.html",
+            status_code=status_code,
+            title=view["title"],
+            solution=view,
+            activity=view["activity"],
+            may_edit=actor.may("solution.edit", view["owner_id"]),
+            may_retire=actor.may("solution.retire", view["owner_id"]),
+            acting={
+                action: actor.organisations_for(action)
+                for action in (
+                    "interest.register",
+                    "sponsorship.pledge",
+                    "sponsorship.confirm",
+                    "adoption.record",
+                )
+            },
+            levels=INTEREST_LEVELS,
+            adoption_statuses=ADOPTION_STATUSES,
+            form=form,
+            errors=errors or {},
+            field_order=ACTION_ORDER,
+            id_prefix=form,
+            values=values or {},
+        )
+
+    # -- acting for an organisation ---------------------------------------------------------
+
+    async def _act(self, request: Request, slug: str, form_name: str, action) -> Response:
+        data = await form_data(request)
+        try:
+            notice = await action(data)
+        except ValidationFailed as exc:
+            fields = {("amount" if k == "amount_pence" else k): v for k, v in exc.fields.items()}
+            return await self._detail(
+                request, slug, status_code=422, form=form_name, errors=fields, values=data
+            )
+        return redirect(f"/solutions/{slug}", notice)
+
+    @post("/{slug:str}/interest")
+    async def register_interest(self, request: Request, slug: str) -> Response:
+        async def act(data: dict) -> str:
+            await collaboration.register_interest(
+                actor_of(request),
+                slug,
+                str(data.get("organisation", "")),
+                str(data.get("level", "")),
+            )
+            return "interest-registered"
+
+        return await self._act(request, slug, "interest", act)
+
+    @post("/{slug:str}/interest/withdraw")
+    async def withdraw_interest(self, request: Request, slug: str) -> Response:
+        async def act(data: dict) -> str:
+            await collaboration.withdraw_interest(
+                actor_of(request), slug, str(data.get("organisation", ""))
+            )
+            return "interest-withdrawn"
+
+        return await self._act(request, slug, "interest", act)
+
+    @post("/{slug:str}/pledge")
+    async def pledge(self, request: Request, slug: str) -> Response:
+        async def act(data: dict) -> str:
+            amount = str(data.get("amount") or "").strip()
+            pence = pounds_to_pence(amount) if amount else 0
+            if pence is None:
+                raise ValidationFailed(
+                    {"amount": "Amount must be in pounds, like 2500 or 2,500.50"}
+                )
+            await collaboration.pledge(
+                actor_of(request),
+                slug,
+                str(data.get("organisation", "")),
+                amount_pence=pence,
+                staff_days=str(data.get("staff_days") or "0"),
+                note=str(data.get("note") or ""),
+            )
+            return "pledged"
+
+        return await self._act(request, slug, "pledge", act)
+
+    @post("/{slug:str}/pledge/withdraw")
+    async def withdraw_pledge(self, request: Request, slug: str) -> Response:
+        async def act(data: dict) -> str:
+            await collaboration.withdraw_pledge(
+                actor_of(request), slug, str(data.get("organisation", ""))
+            )
+            return "pledge-withdrawn"
+
+        return await self._act(request, slug, "pledge", act)
+
+    @post("/{slug:str}/pledge/confirm")
+    async def confirm_pledge(self, request: Request, slug: str) -> Response:
+        async def act(data: dict) -> str:
+            await collaboration.confirm_pledge(
+                actor_of(request), slug, str(data.get("organisation", ""))
+            )
+            return "pledge-confirmed"
+
+        return await self._act(request, slug, "pledge", act)
+
+    @post("/{slug:str}/adoption")
+    async def record_adoption(self, request: Request, slug: str) -> Response:
+        async def act(data: dict) -> str:
+            await collaboration.record_adoption(
+                actor_of(request),
+                slug,
+                str(data.get("organisation", "")),
+                str(data.get("status", "")),
+                data.get("status_on") or None,
+            )
+            return "adoption-recorded"
+
+        return await self._act(request, slug, "adoption", act)
+
+    # -- registering and editing ------------------------------------------------------------
+
+    async def _form(
+        self,
+        request: Request,
+        *,
+        kind: str,
+        values: dict[str, Any],
+        errors: dict[str, str],
+        status_code: int = 200,
+        solution: dict | None = None,
+        conflict: str = "",
+    ) -> Template:
+        actor = actor_of(request)
+        action = "solution.create.procurement" if kind == "procurement" else "solution.create"
+        values = {**values, **{name: as_list(values.get(name)) for name in MULTI_FIELDS}}
+        published = solution is not None and solution["status"] != "draft"
+        statuses = [
+            s for s in STATUSES[kind] if s != "retired" and not (published and s == "draft")
+        ]
+        return page(
+            request,
+            "solutions/form.html",
+            status_code=status_code,
+            title=(
+                f"Edit {solution['title']}"
+                if solution
+                else f"Register a {SOLUTION_KINDS[kind].lower()}"
+            ),
+            kind=kind,
+            values=values,
+            errors=errors,
+            field_order=FORM_ORDER,
+            solution=solution,
+            conflict=conflict,
+            owners=actor.organisations_for(action),
+            organisations=await catalogue.organisation_choices(),
+            statuses=statuses,
+            service_areas=SERVICE_AREAS,
+            characteristics=CHARACTERISTICS,
+        )
+
+    @get("/new")
+    async def new(self, request: Request) -> Response:
+        actor = actor_of(request)
+        if not actor.signed_in:
+            return Redirect(path="/sign-in?next=/solutions/new", status_code=303)
+        kind = request.query_params.get("kind", "")
+        if kind not in SOLUTION_KINDS:
+            return page(
+                request,
+                "solutions/choose_kind.html",
+                title="Register a solution",
+                kinds=SOLUTION_KINDS,
+            )
+        return await self._form(request, kind=kind, values={"status": "draft"}, errors={})
+
+    @post("/new")
+    async def create(self, request: Request) -> Response:
+        form = await form_data(request)
+        kind = str(form.get("kind", ""))
+        if kind not in SOLUTION_KINDS:
+            raise ValidationFailed({"kind": "Select what kind of solution this is"})
+        data, errors = _solution_input(form)
+        if not errors:
+            try:
+                created = await catalogue.create_solution(actor_of(request), data)
+                return redirect(f"/solutions/{created['slug']}", "created")
+            except ValidationFailed as exc:
+                errors = exc.fields
+        return await self._form(request, kind=kind, values=form, errors=errors, status_code=422)
+
+    @get("/{slug:str}/edit")
+    async def edit(self, request: Request, slug: str) -> Response:
+        actor = actor_of(request)
+        if not actor.signed_in:
+            return Redirect(path=f"/sign-in?next=/solutions/{slug}/edit", status_code=303)
+        view = await catalogue.editable_solution(actor, slug)
+        return await self._form(
+            request, kind=view["kind"], values=_form_values(view), errors={}, solution=view
+        )
+
+    @post("/{slug:str}/edit")
+    async def save(self, request: Request, slug: str) -> Response:
+        actor = actor_of(request)
+        form = await form_data(request)
+        data, errors = _solution_input(form)
+        data.pop("kind", None)
+        version = data.pop("version", "")
+        conflict = ""
+        if not errors:
+            try:
+                saved = await catalogue.update_solution(
+                    actor, slug, data, int(version) if str(version).isdigit() else -1
+                )
+                return redirect(f"/solutions/{saved['slug']}", "saved")
+            except ValidationFailed as exc:
+                errors = exc.fields
+            except Conflict as exc:
+                conflict = exc.message
+        view = await catalogue.editable_solution(actor, slug)
+        if conflict:
+            # Their input is kept; the form now carries the latest version, so saving again
+            # deliberately replaces the other person's changes with theirs.
+            form["version"] = view["version"]
+        return await self._form(
+            request,
+            kind=view["kind"],
+            values=form,
+            errors=errors,
+            status_code=409 if conflict else 422,
+            solution=view,
+            conflict=conflict,
+        )
+
+    @post("/{slug:str}/publish")
+    async def publish(self, request: Request, slug: str) -> Redirect:
+        version = (await form_data(request)).get("version", "")
+        await catalogue.publish_solution(
+            actor_of(request), slug, int(version) if str(version).isdigit() else -1
+        )
+        return redirect(f"/solutions/{slug}", "published")
+
+    @post("/{slug:str}/retire")
+    async def retire(self, request: Request, slug: str) -> Redirect:
+        version = (await form_data(request)).get("version", "")
+        await catalogue.retire_solution(
+            actor_of(request), slug, int(version) if str(version).isdigit() else -1
+        )
+        return redirect(f"/solutions/{slug}", "retired")

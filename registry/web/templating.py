@@ -1,0 +1,154 @@
+"""Jinja set-up for the registry's pages: autoescaping everywhere, strict undefined names, and
+the filters that turn stored values into words people read (money, dates, labels).
+
+Two kinds of HTML reach templates already built, and both are made safe here, in Python, never
+with a `| safe` in a template: Markdown descriptions (rendered, then sanitised by nh3) and
+search highlights (escaped by the engine, then cleaned again so only `<mark>` survives).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+
+import nh3
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from litestar.plugins.jinja import JinjaTemplateEngine
+from litestar.template import TemplateConfig
+from markupsafe import Markup
+
+from registry import markdown, vocabulary
+
+TEMPLATES_DIR = Path(__file__).resolve().parent.parent.parent / "templates"
+
+LABELS: dict[str, dict[str, str]] = {
+    "kind": vocabulary.SOLUTION_KINDS,
+    "status": vocabulary.STATUS_LABELS,
+    "service_area": vocabulary.SERVICE_AREAS,
+    "characteristic": vocabulary.CHARACTERISTICS,
+    "level": vocabulary.INTEREST_LEVELS,
+    "role": vocabulary.ROLES,
+    "organisation_kind": vocabulary.ORGANISATION_KINDS,
+    "call_off_method": vocabulary.CALL_OFF_METHODS,
+    "stage": vocabulary.CHALLENGE_STAGES,
+    "software_type": vocabulary.SOFTWARE_TYPES,
+    "development_status": vocabulary.DEVELOPMENT_STATUSES,
+    "hosting": vocabulary.HOSTING,
+    "adoption_status": vocabulary.ADOPTION_STATUSES,
+    "sponsorship_status": vocabulary.SPONSORSHIP_STATUSES,
+    "programme_status": vocabulary.PROGRAMME_STATUSES,
+    "metric": vocabulary.MILESTONE_METRICS,
+}
+# Tag colours of the design system, by lifecycle status.
+STATUS_COLOURS = {
+    "draft": "grey",
+    "in_development": "blue",
+    "live": "green",
+    "planned": "blue",
+    "tendering": "orange",
+    "awarded": "green",
+    "expired": "grey",
+    "open": "green",
+    "in_progress": "blue",
+    "completed": "teal",
+    "available": "green",
+    "retired": "grey",
+}
+
+
+def label(value: Any, vocabulary_name: str) -> str:
+    """The readable label of a stored value (the value itself if it has none)."""
+    if value is None or value == "":
+        return ""
+    return LABELS[vocabulary_name].get(str(value), str(value).replace("_", " ").capitalize())
+
+
+def money(pence: int | None) -> str:
+    """Whole pence as pounds: 125050 -> "£1,250.50"; round pounds without the ".00"."""
+    if pence is None:
+        return ""
+    pounds, remainder = divmod(int(pence), 100)
+    return f"£{pounds:,}.{remainder:02d}" if remainder else f"£{pounds:,}"
+
+
+def long_date(value: dt.date | dt.datetime | str | None) -> str:
+    if value in (None, ""):
+        return ""
+    if isinstance(value, str):
+        value = dt.date.fromisoformat(value[:10])
+    if isinstance(value, dt.datetime):
+        value = value.date()
+    return f"{value.day} {value:%B %Y}"
+
+
+def number(value: int | None) -> str:
+    return "" if value is None else f"{value:,}"
+
+
+def plural(count: int, singular: str, plural_form: str | None = None) -> str:
+    word = singular if count == 1 else (plural_form or f"{singular}s")
+    return f"{count:,} {word}"
+
+
+def description_html(text: str) -> Markup:
+    """A Markdown description, rendered and sanitised (see registry.markdown)."""
+    return Markup(markdown.render(text))  # noqa: S704 - sanitised by nh3 in markdown.render
+
+
+def highlight_html(html: str) -> Markup:
+    """A search highlight: escaped by the engine already; cleaned again so that only <mark>
+    can ever survive, whatever an engine returns."""
+    return Markup(nh3.clean(html, tags={"mark"}, attributes={}))  # noqa: S704 - sanitised
+
+
+def query_string(params: dict[str, Any] | list[tuple[str, Any]]) -> str:
+    """A URL query from pairs (repeated names allowed), skipping empty values."""
+    pairs = params.items() if isinstance(params, dict) else params
+    expanded = []
+    for name, value in pairs:
+        values = value if isinstance(value, list | tuple) else [value]
+        expanded += [(name, v) for v in values if v not in (None, "")]
+    return urlencode(expanded)
+
+
+def page_href(path: str, params: dict[str, Any]):
+    """A function from a page number to the address of that page of `path` with `params`."""
+
+    def href(number: int) -> str:
+        query = query_string({**params, "page": number if number > 1 else None})
+        return f"{path}?{query}" if query else path
+
+    return href
+
+
+def make_environment() -> Environment:
+    env = Environment(
+        loader=FileSystemLoader(TEMPLATES_DIR),
+        autoescape=select_autoescape(default=True, default_for_string=True),
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters |= {
+        "label": label,
+        "money": money,
+        "long_date": long_date,
+        "number": number,
+        "description_html": description_html,
+        "highlight_html": highlight_html,
+        "query_string": query_string,
+    }
+    env.globals |= {
+        "plural": plural,
+        "page_href": page_href,
+        "vocabulary": vocabulary,
+        "LABELS": LABELS,
+        "STATUS_COLOURS": STATUS_COLOURS,
+    }
+    return env
+
+
+def template_config() -> TemplateConfig:
+    return TemplateConfig(instance=JinjaTemplateEngine.from_environment(make_environment()))
