@@ -196,3 +196,17 @@ def tmp_data_dir(tmp_path: Path) -> Path:
     path = tmp_path / "data"
     path.mkdir()
     return path
+
+
+@pytest.fixture(autouse=True, scope="session")
+def cheap_password_hashing():
+    """Real argon2id, at the lowest cost: the tests check what hashing does, not how slowly.
+    (Production keeps the library's recommended parameters.)"""
+    from argon2 import PasswordHasher
+
+    from registry import accounts
+
+    saved = accounts._hasher
+    accounts._hasher = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
+    yield
+    accounts._hasher = saved

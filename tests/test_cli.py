@@ -39,7 +39,10 @@ def test_migrating_a_new_database_twice_is_harmless(tmp_path: Path):
     env = {"REGISTRY_DATA_DIR": str(tmp_path), "DATABASE_URL": f"sqlite:///{tmp_path}/new.db"}
     first = registry("migrate", env=env)
     assert first.returncode == 0, first.stderr
-    assert "Applied 2 migration(s)" in first.stdout
+    migrations = list(
+        (Path(__file__).parent.parent / "registry" / "piccolo_migrations").glob("registry_*.py")
+    )
+    assert f"Applied {len(migrations)} migration(s)" in first.stdout
     second = registry("migrate", env=env)
     assert second.returncode == 0, second.stderr
     assert "up to date" in second.stdout

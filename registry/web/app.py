@@ -23,7 +23,7 @@ from registry.config import Settings, get_settings
 from registry.web.api import OrganisationsApi, SearchApi, SolutionsApi
 from registry.web.errors import EXCEPTION_HANDLERS
 from registry.web.pages import PAGE_CONTROLLERS
-from registry.web.security import csrf_cookie_name, identity_middleware
+from registry.web.security import add_security_headers, csrf_cookie_name, identity_middleware
 from registry.web.templating import template_config
 from search import SearchEngine, SearchUnavailable
 
@@ -138,6 +138,7 @@ def create_app(
         on_shutdown=[shutdown],
         after_response=_nudge_after_writes,
         middleware=[identity_middleware(settings)],
+        before_send=[add_security_headers],
         csrf_config=CSRFConfig(
             secret=settings.secret_key,
             cookie_name=csrf_cookie_name(settings),

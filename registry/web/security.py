@@ -2,9 +2,9 @@
 
 `IdentityMiddleware` turns the session cookie into an `Actor` on `scope["actor"]` (anonymous
 when there is no valid session) before any handler runs, so handlers and error pages alike know
-who they are talking to; assets skip the lookup. It also adds the security headers: a strict
-Content Security Policy (only this site's own scripts, styles and images, no framing), nosniff,
-a referrer policy and a permissions policy.
+who they are talking to; assets skip the lookup. `add_security_headers` puts the security
+headers on every response: a strict Content Security Policy (only this site's own scripts,
+styles and images, no framing), nosniff, a referrer policy and a permissions policy.
 """
 
 from __future__ import annotations
@@ -70,15 +70,17 @@ class IdentityMiddleware:
                 token, allow_demo=self.settings.is_development
             )
 
-        async def send_with_headers(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                headers = MutableScopeHeaders.from_message(message)
-                for name, value in SECURITY_HEADERS.items():
-                    if name not in headers:
-                        headers[name] = value
-            await send(message)
+        await self.app(scope, receive, send)
 
-        await self.app(scope, receive, send_with_headers)
+
+async def add_security_headers(message: Message, scope: Scope) -> None:
+    """A `before_send` hook: it sees every response, including the 404 for an address no
+    route matches, which never passes through the app's middleware."""
+    if message["type"] == "http.response.start":
+        headers = MutableScopeHeaders.from_message(message)
+        for name, value in SECURITY_HEADERS.items():
+            if name not in headers:
+                headers[name] = value
 
 
 def identity_middleware(settings: Settings):

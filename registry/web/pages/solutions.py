@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from litestar import Controller, Request, Response, get, post
+from litestar.params import FromPath
 from litestar.response import Redirect, Template
 
 from registry import catalogue, collaboration
@@ -70,8 +71,9 @@ FORM_ORDER = [
 ACTION_ORDER = ["organisation", "level", "amount", "staff_days", "note", "status", "status_on"]
 
 
-def _solution_input(form: dict[str, Any]) -> tuple[dict[str, Any], dict[str, str]]:
-    """Form values in the services' input shape; money typed in pounds becomes pence."""
+def _solution_input(form: dict[str, Any], kind: str) -> tuple[dict[str, Any], dict[str, str]]:
+    """Form values in the services' input shape; money typed in pounds becomes pence. An
+    unticked group of checkboxes sends nothing, so the kind's groups default to empty."""
     data: dict[str, Any] = {}
     errors: dict[str, str] = {}
     for name, value in form.items():
@@ -81,7 +83,7 @@ def _solution_input(form: dict[str, Any]) -> tuple[dict[str, Any], dict[str, str
             data[name] = as_list(value)
         else:
             data[name] = value[-1] if isinstance(value, list) else value
-    for name in MULTI_FIELDS:
+    for name in MULTI_FIELDS & set(catalogue.fields_of(kind)):
         data.setdefault(name, [])
     for name, label in (
         ("funding_target", "Funding target"),
@@ -115,7 +117,7 @@ class SolutionPages(Controller):
     # -- reading ---------------------------------------------------------------------------
 
     @get("/{slug:str}", name="solution")
-    async def detail(self, request: Request, slug: str) -> Template:
+    async def detail(self, request: Request, slug: FromPath[str]) -> Template:
         return await self._detail(request, slug)
 
     async def _detail(
@@ -171,7 +173,7 @@ class SolutionPages(Controller):
         return redirect(f"/solutions/{slug}", notice)
 
     @post("/{slug:str}/interest")
-    async def register_interest(self, request: Request, slug: str) -> Response:
+    async def register_interest(self, request: Request, slug: FromPath[str]) -> Response:
         async def act(data: dict) -> str:
             await collaboration.register_interest(
                 actor_of(request),
@@ -184,7 +186,7 @@ class SolutionPages(Controller):
         return await self._act(request, slug, "interest", act)
 
     @post("/{slug:str}/interest/withdraw")
-    async def withdraw_interest(self, request: Request, slug: str) -> Response:
+    async def withdraw_interest(self, request: Request, slug: FromPath[str]) -> Response:
         async def act(data: dict) -> str:
             await collaboration.withdraw_interest(
                 actor_of(request), slug, str(data.get("organisation", ""))
@@ -194,7 +196,7 @@ class SolutionPages(Controller):
         return await self._act(request, slug, "interest", act)
 
     @post("/{slug:str}/pledge")
-    async def pledge(self, request: Request, slug: str) -> Response:
+    async def pledge(self, request: Request, slug: FromPath[str]) -> Response:
         async def act(data: dict) -> str:
             amount = str(data.get("amount") or "").strip()
             pence = pounds_to_pence(amount) if amount else 0
@@ -215,7 +217,7 @@ class SolutionPages(Controller):
         return await self._act(request, slug, "pledge", act)
 
     @post("/{slug:str}/pledge/withdraw")
-    async def withdraw_pledge(self, request: Request, slug: str) -> Response:
+    async def withdraw_pledge(self, request: Request, slug: FromPath[str]) -> Response:
         async def act(data: dict) -> str:
             await collaboration.withdraw_pledge(
                 actor_of(request), slug, str(data.get("organisation", ""))
@@ -225,7 +227,7 @@ class SolutionPages(Controller):
         return await self._act(request, slug, "pledge", act)
 
     @post("/{slug:str}/pledge/confirm")
-    async def confirm_pledge(self, request: Request, slug: str) -> Response:
+    async def confirm_pledge(self, request: Request, slug: FromPath[str]) -> Response:
         async def act(data: dict) -> str:
             await collaboration.confirm_pledge(
                 actor_of(request), slug, str(data.get("organisation", ""))
@@ -235,7 +237,7 @@ class SolutionPages(Controller):
         return await self._act(request, slug, "pledge", act)
 
     @post("/{slug:str}/adoption")
-    async def record_adoption(self, request: Request, slug: str) -> Response:
+    async def record_adoption(self, request: Request, slug: FromPath[str]) -> Response:
         async def act(data: dict) -> str:
             await collaboration.record_adoption(
                 actor_of(request),
@@ -311,7 +313,7 @@ class SolutionPages(Controller):
         kind = str(form.get("kind", ""))
         if kind not in SOLUTION_KINDS:
             raise ValidationFailed({"kind": "Select what kind of solution this is"})
-        data, errors = _solution_input(form)
+        data, errors = _solution_input(form, kind)
         if not errors:
             try:
                 created = await catalogue.create_solution(actor_of(request), data)
@@ -321,7 +323,7 @@ class SolutionPages(Controller):
         return await self._form(request, kind=kind, values=form, errors=errors, status_code=422)
 
     @get("/{slug:str}/edit")
-    async def edit(self, request: Request, slug: str) -> Response:
+    async def edit(self, request: Request, slug: FromPath[str]) -> Response:
         actor = actor_of(request)
         if not actor.signed_in:
             return Redirect(path=f"/sign-in?next=/solutions/{slug}/edit", status_code=303)
@@ -331,10 +333,11 @@ class SolutionPages(Controller):
         )
 
     @post("/{slug:str}/edit")
-    async def save(self, request: Request, slug: str) -> Response:
+    async def save(self, request: Request, slug: FromPath[str]) -> Response:
         actor = actor_of(request)
         form = await form_data(request)
-        data, errors = _solution_input(form)
+        current = await catalogue.editable_solution(actor, slug)
+        data, errors = _solution_input(form, current["kind"])
         data.pop("kind", None)
         version = data.pop("version", "")
         conflict = ""
@@ -364,7 +367,7 @@ class SolutionPages(Controller):
         )
 
     @post("/{slug:str}/publish")
-    async def publish(self, request: Request, slug: str) -> Redirect:
+    async def publish(self, request: Request, slug: FromPath[str]) -> Redirect:
         version = (await form_data(request)).get("version", "")
         await catalogue.publish_solution(
             actor_of(request), slug, int(version) if str(version).isdigit() else -1
@@ -372,7 +375,7 @@ class SolutionPages(Controller):
         return redirect(f"/solutions/{slug}", "published")
 
     @post("/{slug:str}/retire")
-    async def retire(self, request: Request, slug: str) -> Redirect:
+    async def retire(self, request: Request, slug: FromPath[str]) -> Redirect:
         version = (await form_data(request)).get("version", "")
         await catalogue.retire_solution(
             actor_of(request), slug, int(version) if str(version).isdigit() else -1
