@@ -53,6 +53,9 @@ test: install ## Run the whole suite on SQLite, then on PostgreSQL
 test-sqlite: install ## Run the suite on SQLite only
 	REGISTRY_TEST_DATABASE=sqlite $(BIN)/pytest
 
+test-browser: install ## Run only the browser and accessibility tests (needs /usr/bin/chromium)
+	REGISTRY_TEST_DATABASE=sqlite $(BIN)/pytest -m browser
+
 test-postgres: install ## Run the database tests on PostgreSQL (TEST_POSTGRES_URL)
 	REGISTRY_TEST_DATABASE=postgres TEST_POSTGRES_URL=$(TEST_POSTGRES_URL) $(BIN)/pytest -m "not engine_only"
 

@@ -1,0 +1,128 @@
+"""axe-core, from the npm registry, run in Chromium on every page of the registry: no
+violations of the WCAG 2.0, 2.1 and 2.2 A and AA rules.
+
+The pages come from the app's own routes: each GET route that serves people must have sample
+addresses below, so a new page fails `test_every_page_route_has_sample_addresses` until it is
+added here, and then the axe test checks it.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from tests.browser.conftest import CURATOR, sign_in
+
+AXE = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
+WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22a", "wcag22aa"]
+NOT_PAGES = ("/api/", "/schema", "/healthz", "/assets/", "/static/")
+
+# Route path -> addresses to check (anonymous readers and a signed-in curator, who sees forms).
+SAMPLES = {
+    "/": ["/", "/?q=procurment&kind=procurement", "/?q=nothing-matches-this"],
+    "/sign-in": ["/sign-in"],
+    "/account": ["/account"],
+    "/solutions/new": [
+        "/solutions/new",
+        *(
+            f"/solutions/new?kind={k}"
+            for k in ("platform", "procurement", "challenge", "component")
+        ),
+    ],
+    "/solutions/{slug:str}": [
+        "/solutions/seemis",
+        "/solutions/social-work-case-management",
+        "/solutions/shared-room-booking",
+        "/solutions/civtech-connecting-scotland-sprint",
+        "/solutions/perth-and-kinross-benefits-realisation",
+    ],
+    "/solutions/{slug:str}/edit": ["/solutions/shared-room-booking/edit"],
+    "/organisations": ["/organisations"],
+    "/organisations/{slug:str}": ["/organisations/glasgow-city", "/organisations/scotland-excel"],
+    "/programmes": ["/programmes"],
+    "/programmes/{slug:str}": [
+        "/programmes/digital-telecare",
+        "/programmes/microsoft-365-federation",
+    ],
+    "/dashboard": ["/dashboard"],
+}
+ALWAYS = ["/no-such-page"]  # the 404 page
+SIGNED_IN_ONLY = {"/account", "/solutions/new", "/solutions/shared-room-booking/edit"}
+
+
+def page_routes() -> set[str]:
+    from registry.web.app import create_app
+
+    app = create_app(database_pool=False)
+    return {
+        route.path
+        for route in app.routes
+        if "GET" in getattr(route, "methods", ()) and not route.path.startswith(NOT_PAGES)
+    }
+
+
+def test_every_page_route_has_sample_addresses():
+    missing = page_routes() - set(SAMPLES)
+    assert missing == set(), f"add sample addresses for the new pages {sorted(missing)}"
+
+
+async def axe_violations(page) -> list[str]:
+    """axe's WCAG A and AA violations on the page as it stands."""
+    await page.evaluate(AXE.read_text())
+    found = await page.evaluate(
+        "tags => axe.run(document, {runOnly: {type: 'tag', values: tags}})"
+        ".then(results => results.violations.map(v => ({id: v.id, help: v.help,"
+        " nodes: v.nodes.map(n => n.target.join(' ')).slice(0, 5)})))",
+        WCAG_TAGS,
+    )
+    return [f"{page.url}: {v['id']} ({v['help']}) at {json.dumps(v['nodes'])}" for v in found]
+
+
+async def violations(page, address: str) -> list[str]:
+    await page.goto(address)
+    return await axe_violations(page)
+
+
+@pytest.fixture
+async def axe_page(browser, server):
+    # axe is evaluated through the browser's debugging protocol; the site's Content Security
+    # Policy rightly forbids injected scripts, so this context is allowed to bypass it.
+    context = await browser.new_context(
+        base_url=server, bypass_csp=True, viewport={"width": 1280, "height": 900}
+    )
+    page = await context.new_page()
+    yield page
+    await context.close()
+
+
+async def test_no_page_breaks_wcag_a_or_aa_rules_for_anonymous_readers(axe_page):
+    found = []
+    for address in [a for addresses in SAMPLES.values() for a in addresses] + ALWAYS:
+        if address not in SIGNED_IN_ONLY:
+            found += await violations(axe_page, address)
+    assert found == []
+
+
+async def test_no_page_breaks_wcag_a_or_aa_rules_for_a_signed_in_curator(axe_page):
+    await sign_in(axe_page, CURATOR)
+    found = []
+    for address in [a for addresses in SAMPLES.values() for a in addresses]:
+        found += await violations(axe_page, address)
+    assert found == []
+
+
+async def test_forms_showing_errors_break_no_rules(axe_page):
+    await sign_in(axe_page, CURATOR)
+    await axe_page.goto("/solutions/new?kind=component")
+    await axe_page.get_by_role("button", name="Register reusable component").click()
+    await axe_page.wait_for_selector(".ds_error-summary")
+    found = await axe_violations(axe_page)  # the page the refused POST answered with
+
+    await axe_page.goto("/solutions/shared-room-booking")
+    await axe_page.get_by_label("Amount in pounds").fill("not money")
+    await axe_page.get_by_role("button", name="Pledge", exact=True).click()
+    await axe_page.wait_for_selector(".ds_error-summary")
+    found += await axe_violations(axe_page)
+    assert found == []
