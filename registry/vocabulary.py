@@ -153,7 +153,7 @@ PROGRAMME_STATUSES = {
 MILESTONE_METRICS = {
     "councils_live": "Councils live on the linked solution",
     "councils_intending": "Councils intending to adopt the linked solution",
-    "sponsorship_pence": "Money pledged or confirmed for the linked solution (pence)",
+    "sponsorship_pence": "Money pledged or confirmed for the linked solution",
     "status_reached": "The linked solution has reached a status",
     "recorded": "A figure recorded with its date",
 }

@@ -115,6 +115,7 @@ def test_the_app_migrates_on_start_and_serves_with_several_workers_and_the_worke
     command = SERVICES["app"]["command"]
     assert command.index("registry migrate") < command.index("registry serve")
     workers = re.search(r"--workers (\d+)", command)
-    assert workers and int(workers[1]) > 1
+    assert workers
+    assert int(workers[1]) > 1
     assert SERVICES["worker"]["command"] == "registry worker"
     assert SERVICES["app"]["depends_on"]["postgres"]["condition"] == "service_healthy"

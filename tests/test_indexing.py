@@ -259,16 +259,20 @@ async def test_reindex_and_search_check_commands(council, tmp_path):
     assert "The index matches the database." in clean.stdout
 
 
+def start_worker(data_dir: Path, log) -> subprocess.Popen:
+    return subprocess.Popen(
+        [sys.executable, "-m", "registry.cli", "worker", "--interval", "0.1"],
+        env={**os.environ, "REGISTRY_DATA_DIR": str(data_dir)},
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+
+
 async def test_the_worker_process_applies_changes_made_elsewhere(council, tmp_path):
     data = tmp_path / "data"
     data.mkdir()
     log = (tmp_path / "worker.log").open("w")
-    worker = subprocess.Popen(
-        [sys.executable, "-m", "registry.cli", "worker", "--interval", "0.1"],
-        env={**os.environ, "REGISTRY_DATA_DIR": str(data)},
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
+    worker = start_worker(data, log)
     try:
         for n in range(3):
             await make_solution("component", council, title=f"Worker test {n}")

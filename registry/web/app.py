@@ -115,9 +115,13 @@ def create_app(
         task.add_done_callback(background.discard)
 
     async def shutdown(app: Litestar) -> None:
-        for task in background:
-            task.cancel()
-        await asyncio.gather(*background, return_exceptions=True)
+        # Let a start-up rebuild finish (cancelling it mid-transaction could leave a database
+        # connection open); only one that overruns is cancelled.
+        if background:
+            _, overrunning = await asyncio.wait(set(background), timeout=60)
+            for task in overrunning:
+                task.cancel()
+            await asyncio.gather(*overrunning, return_exceptions=True)
         await indexer.stop()
         if owns_engine:
             await engine.close()

@@ -54,7 +54,7 @@ async def test_a_council_officer_finds_a_platform_registers_interest_and_pledges
 
     await page.get_by_role("button", name="Sign out").click()
     await expect(page.locator(".registry-notice")).to_have_text("You have signed out.")
-    await expect(page.locator(".registry-account")).to_contain_text("Sign in")
+    await expect(page.get_by_role("navigation", name="Main navigation")).to_contain_text("Sign in")
 
 
 async def test_a_procurement_officer_registers_a_framework_after_correcting_an_error(page):
