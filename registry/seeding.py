@@ -28,7 +28,7 @@ import yaml
 from registry import accounts, audit, catalogue, collaboration, db, programmes
 from registry.config import get_settings
 from registry.errors import RegistryError, ValidationFailed
-from registry.tables import Organisation, SeedRecord, User
+from registry.tables import Organisation, Programme, SeedRecord, User
 from registry.validation import Checker
 from registry.vocabulary import ORGANISATION_KINDS
 
@@ -279,7 +279,7 @@ async def _load_programmes(directory: Path, report: SeedReport) -> None:
             report.add("programmes", "unchanged")
             continue
         try:
-            existed = await programmes.Programme.exists().where(programmes.Programme.slug == slug)
+            existed = await Programme.exists().where(Programme.slug == slug)
             await programmes.save_programme(actor, document, document.get("owner", ""))
             await programmes.link_solutions(actor, slug, list(document.get("solutions") or []))
             for position, milestone in enumerate(document.get("milestones") or []):

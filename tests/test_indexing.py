@@ -16,6 +16,8 @@ import pytest
 from litestar.testing import AsyncTestClient
 
 from registry import catalogue, collaboration, indexing
+from registry.indexing import rebuild
+from registry.indexing.sync import one_drainer
 from registry.tables import SearchOutbox
 from registry.web.app import create_app
 from search import SearchQuery
@@ -166,10 +168,10 @@ async def test_a_crash_during_reindex_leaves_the_old_index_serving(council, engi
             raise RuntimeError("the database went away mid-rebuild")
         return await real(ids)
 
-    monkeypatch.setattr(indexing, "documents_for", failing)
+    monkeypatch.setattr(rebuild, "documents_for", failing)
     with pytest.raises(RuntimeError):
         await indexing.reindex(engine, batch=3)
-    monkeypatch.setattr(indexing, "documents_for", real)
+    monkeypatch.setattr(rebuild, "documents_for", real)
 
     assert await engine.count() == 6
     assert len(await found(engine, "library")) == 6
@@ -197,7 +199,7 @@ async def test_search_check_reports_missing_stale_and_orphaned_documents(council
 
 async def test_only_one_drainer_at_a_time(council, engine):
     await make_solution("platform", council)
-    async with indexing._one_drainer() as held:
+    async with one_drainer() as held:
         assert held
         # another drainer, with no share in this one's transaction (as in another process)
         result = await asyncio.create_task(indexing.drain(engine), context=contextvars.Context())

@@ -1,0 +1,56 @@
+"""Solutions: what each kind is made of (`fields`), reading them (`reading`) and creating,
+editing, publishing and retiring them (`writing`).
+
+Every write takes the `Actor` doing it, checks their membership of the owning organisation,
+validates the whole record, carries the version the caller read (a stale one is refused with
+`Conflict`), and writes its audit event and search-outbox row in the same transaction as the
+change. Solutions are retired, never deleted. Input is a flat mapping of the common fields and
+the kind's own, with organisations named by slug; `editable_fields` gives a stored solution back
+in that same shape.
+"""
+
+from registry.catalogue.fields import (
+    COMMON_FIELDS,
+    DETAIL_FIELDS,
+    DETAIL_JSON_COLUMNS,
+    DETAIL_TABLES,
+    JSON_COLUMNS,
+    fields_of,
+    slugify,
+)
+from registry.catalogue.reading import (
+    editable_fields,
+    get_solution,
+    list_solutions,
+    may_see_drafts,
+    organisation_choices,
+    solution_ref,
+)
+from registry.catalogue.writing import (
+    create_solution,
+    editable_solution,
+    publish_solution,
+    retire_solution,
+    update_solution,
+)
+
+__all__ = [
+    "COMMON_FIELDS",
+    "DETAIL_FIELDS",
+    "DETAIL_JSON_COLUMNS",
+    "DETAIL_TABLES",
+    "JSON_COLUMNS",
+    "create_solution",
+    "editable_fields",
+    "editable_solution",
+    "fields_of",
+    "get_solution",
+    "list_solutions",
+    "may_see_drafts",
+    "organisation_choices",
+    "publish_solution",
+    "retire_solution",
+    "slugify",
+    "solution_ref",
+    "update_solution",
+]

@@ -1,0 +1,153 @@
+"""Reading solutions: one in full (with its kind's facts and the organisations it names), the
+published ones a page at a time, and the small views other services and forms need. Drafts
+exist only for their owner's members and the Digital Office."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from registry.accounts import ANONYMOUS, Actor
+from registry.catalogue.fields import COMMON_FIELDS, DETAIL_FIELDS, DETAIL_TABLES
+from registry.errors import NotFound
+from registry.tables import Organisation, Solution
+
+# -- reading ----------------------------------------------------------------------------------
+
+
+def may_see_drafts(actor: Actor, owner_id: int) -> bool:
+    return actor.is_system or actor.is_digital_office or actor.role_in(owner_id) is not None
+
+
+async def _row(slug: str) -> dict:
+    row = await Solution.select().where(Solution.slug == slug).first().output(load_json=True)
+    if row is None:
+        raise NotFound(f"There is no solution called {slug!r}")
+    return row
+
+
+async def _detail(kind: str, solution_id: int) -> dict:
+    table = DETAIL_TABLES[kind]
+    row = await table.select().where(table.solution == solution_id).first().output(load_json=True)
+    return row or {}
+
+
+async def get_solution(slug: str, actor: Actor = ANONYMOUS) -> dict:
+    """Everything stored about one solution. Drafts are visible only to their owner's members
+    and the Digital Office; to anyone else they do not exist."""
+    row = await _row(slug)
+    if row["status"] == "draft" and not may_see_drafts(actor, row["owner"]):
+        raise NotFound(f"There is no solution called {slug!r}")
+    return await _view(row)
+
+
+async def _view(row: dict) -> dict:
+    detail = await _detail(row["kind"], row["id"])
+    org_ids = {row["owner"]}
+    for name in ("procurement_body", "operator"):
+        if detail.get(name):
+            org_ids.add(detail[name])
+    sponsors = detail.get("sponsors") or []
+    orgs = await Organisation.select(
+        Organisation.id,
+        Organisation.slug,
+        Organisation.name,
+        Organisation.kind,
+        Organisation.org_id,
+    ).where(Organisation.id.is_in(list(org_ids)) | Organisation.slug.is_in(sponsors or [""]))
+    by_id = {o["id"]: o for o in orgs}
+    by_slug = {o["slug"]: o for o in orgs}
+
+    def ref(org: dict | None) -> dict | None:
+        return {"slug": org["slug"], "name": org["name"]} if org else None
+
+    details: dict[str, Any] = {}
+    for name in DETAIL_FIELDS[row["kind"]]:
+        value = detail.get(name)
+        if name in ("procurement_body", "operator"):
+            value = ref(by_id.get(value)) if value else None
+        elif name == "sponsors":
+            value = [ref(by_slug[s]) for s in value or [] if s in by_slug]
+        details[name] = value
+    owner = by_id[row["owner"]]
+    return {
+        **{k: row[k] for k in COMMON_FIELDS if k != "owner"},
+        "id": row["id"],
+        "kind": row["kind"],
+        "owner": owner["slug"],
+        "owner_name": owner["name"],
+        "owner_id": owner["id"],
+        "version": row["version"],
+        "created_at": row["created_at"],
+        "updated_at": row["updated_at"],
+        "details": details,
+    }
+
+
+def editable_fields(view: Mapping) -> dict[str, Any]:
+    """A solution in the flat input shape `create_solution` and `update_solution` take."""
+    values = {k: view[k] for k in COMMON_FIELDS}
+    for name, value in view["details"].items():
+        if name in ("procurement_body", "operator"):
+            value = value["slug"] if value else ""
+        elif name == "sponsors":
+            value = [s["slug"] for s in value]
+        values[name] = value
+    return values
+
+
+async def list_solutions(
+    *, kind: str | None = None, page: int = 1, per_page: int = 20, owner_id: int | None = None
+) -> tuple[list[dict], int]:
+    """Published solutions (not drafts) in title order, a page at a time, with the total."""
+    where = Solution.status != "draft"
+    if kind:
+        where &= Solution.kind == kind
+    if owner_id is not None:
+        where &= Solution.owner == owner_id
+    total = await Solution.count().where(where)
+    rows = (
+        await Solution.select(
+            Solution.id,
+            Solution.slug,
+            Solution.kind,
+            Solution.title,
+            Solution.summary,
+            Solution.status,
+            Solution.updated_at,
+            Solution.owner.slug.as_alias("owner"),
+            Solution.owner.name.as_alias("owner_name"),
+        )
+        .where(where)
+        .order_by(Solution.title)
+        .order_by(Solution.id)
+        .limit(per_page)
+        .offset((page - 1) * per_page)
+    )
+    return rows, total
+
+
+async def solution_ref(slug: str, actor: Actor = ANONYMOUS) -> dict:
+    """The few columns collaboration needs, with the same draft visibility as `get_solution`."""
+    row = (
+        await Solution.select(
+            Solution.id,
+            Solution.slug,
+            Solution.title,
+            Solution.kind,
+            Solution.status,
+            Solution.owner,
+        )
+        .where(Solution.slug == slug)
+        .first()
+    )
+    if row is None or (row["status"] == "draft" and not may_see_drafts(actor, row["owner"])):
+        raise NotFound(f"There is no solution called {slug!r}")
+    return row
+
+
+async def organisation_choices() -> list[dict]:
+    """Every organisation, by name, for the organisation fields of the solution form."""
+    return await Organisation.select(
+        Organisation.slug, Organisation.name, Organisation.kind
+    ).order_by(Organisation.name)

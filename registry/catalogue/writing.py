@@ -1,0 +1,217 @@
+"""Writing solutions: create, edit, publish and retire.
+
+Every write takes the `Actor` doing it, checks their membership of the owning organisation,
+validates the whole record (reporting every problem at once), carries the version the caller
+read (a stale one is refused with `Conflict`), and writes its audit event and search-outbox row
+in the same transaction as the change. Solutions are retired, never deleted.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from typing import Any
+
+from registry import audit, db, outbox
+from registry.accounts import Actor, require
+from registry.catalogue.fields import (
+    DETAIL_TABLES,
+    check_fields,
+    fields_of,
+    free_slug,
+    resolve_organisations,
+)
+from registry.catalogue.reading import editable_fields, get_solution
+from registry.errors import Conflict, ValidationFailed
+from registry.tables import Solution
+from registry.validation import Checker
+from registry.vocabulary import PUBLISHED_STATUS, SOLUTION_KINDS
+
+# -- writing ----------------------------------------------------------------------------------
+
+
+def _columns(common: dict, detail: dict, orgs: dict[str, dict]) -> tuple[dict, dict]:
+    cols = {k: v for k, v in common.items() if k != "owner"}
+    cols["owner"] = orgs[common["owner"]]["id"]
+    det = dict(detail)
+    for name in ("procurement_body", "operator"):
+        if name in det:
+            det[name] = orgs[det[name]]["id"] if det[name] else None
+    return cols, det
+
+
+def _snapshot(common: dict, detail: dict) -> dict:
+    return {**common, **detail}
+
+
+async def create_solution(actor: Actor, data: Mapping[str, Any]) -> dict:
+    checker = Checker(data)
+    kind = checker.choice("kind", "Kind", SOLUTION_KINDS)
+    checker.raise_if_invalid()
+    common, detail = check_fields(checker, kind)
+    if not common["owner"]:
+        checker.fail("owner", "Select the organisation that owns this solution")
+    orgs = await resolve_organisations(checker, common, detail)
+    owner = orgs.get(common["owner"])
+    if owner is not None:
+        require(actor, "solution.create", owner)
+        if kind == "procurement":
+            require(actor, "solution.create.procurement", owner)
+    if common["status"] == "retired":
+        checker.fail("status", "A new solution cannot start retired")
+    if common["slug"] and await Solution.exists().where(Solution.slug == common["slug"]):
+        checker.fail("slug", "Slug is already used by another solution; choose another")
+    checker.raise_if_invalid()
+    if not common["slug"]:
+        common["slug"] = await free_slug(common["title"])
+
+    cols, det = _columns(common, detail, orgs)
+    try:
+        async with db.transaction():
+            inserted = await Solution.insert(Solution(kind=kind, **cols))
+            solution_id = inserted[0]["id"]
+            table = DETAIL_TABLES[kind]
+            await table.insert(table(solution=solution_id, **det))
+            await audit.record(
+                actor,
+                "solution.create",
+                "solution",
+                solution_id,
+                subject_slug=common["slug"],
+                organisation_id=owner["id"],
+                after={"kind": kind, **_snapshot(common, detail)},
+            )
+            await outbox.enqueue(solution_id)
+    except Exception as exc:
+        if db.is_unique_violation(exc):
+            raise ValidationFailed(
+                {"slug": "Slug is already used by another solution; choose another"}
+            ) from exc
+        raise
+    return await get_solution(common["slug"], actor)
+
+
+def _may_edit(actor: Actor, view: Mapping, action: str = "solution.edit") -> None:
+    require(actor, action, {"id": view["owner_id"], "name": view["owner_name"]})
+
+
+async def update_solution(
+    actor: Actor, slug: str, changes: Mapping[str, Any], expected_version: int
+) -> dict:
+    """Apply `changes` (any subset of the fields) to the solution as of `expected_version`."""
+    current = await get_solution(slug, actor)
+    if not isinstance(expected_version, int) or isinstance(expected_version, bool):
+        raise ValidationFailed({"version": "Version must be the whole number you last read"})
+    _may_edit(actor, current, "solution.edit")
+    if current["status"] == "retired":
+        raise Conflict(f"{current['title']} is retired and can no longer be changed")
+    unknown = set(changes) - set(fields_of(current["kind"])) - {"kind", "version"}
+    if unknown:
+        raise ValidationFailed({name: "This field is not part of the solution" for name in unknown})
+    if "kind" in changes and changes["kind"] != current["kind"]:
+        raise ValidationFailed({"kind": "The kind of a solution cannot be changed"})
+    if (
+        "owner" in changes
+        and changes["owner"] != current["owner"]
+        and not (actor.is_system or actor.is_digital_office)
+    ):
+        raise ValidationFailed(
+            {"owner": "Only the Digital Office can move a solution to another owner"}
+        )
+
+    before_input = editable_fields(current)
+    merged = {**before_input, **changes}
+    if not merged.get("slug"):
+        merged["slug"] = current["slug"]
+    checker = Checker(merged)
+    common, detail = check_fields(checker, current["kind"])
+    orgs = await resolve_organisations(checker, common, detail)
+    if common["status"] == "draft" and current["status"] != "draft":
+        checker.fail("status", "A published solution cannot go back to draft")
+    if common["slug"] != current["slug"] and await Solution.exists().where(
+        Solution.slug == common["slug"]
+    ):
+        checker.fail("slug", "Slug is already used by another solution; choose another")
+    checker.raise_if_invalid()
+    if common["status"] == "retired":
+        _may_edit(actor, current, "solution.retire")
+
+    before, after = audit.changes(before_input, _snapshot(common, detail))
+    if not after:
+        return current
+    cols, det = _columns(common, detail, orgs)
+    now = dt.datetime.now(dt.UTC)
+    try:
+        async with db.transaction():
+            updated = (
+                await Solution.update(
+                    {
+                        **{getattr(Solution, k): v for k, v in cols.items()},
+                        Solution.version: Solution.version + 1,
+                        Solution.updated_at: now,
+                    }
+                )
+                .where((Solution.id == current["id"]) & (Solution.version == expected_version))
+                .returning(Solution.version)
+            )
+            if not updated:
+                latest = (
+                    await Solution.select(Solution.version)
+                    .where(Solution.id == current["id"])
+                    .first()
+                )
+                raise Conflict(
+                    f"Someone else saved {current['title']} after you opened it (you had "
+                    f"version {expected_version}, it is now version {latest['version']}). "
+                    "Nothing was saved: review their changes and make yours again.",
+                    {"version": "This solution changed since you read it"},
+                )
+            table = DETAIL_TABLES[current["kind"]]
+            await table.update({getattr(table, k): v for k, v in det.items()}).where(
+                table.solution == current["id"]
+            )
+            action = "solution.update"
+            if common["status"] != current["status"]:
+                action = {"retired": "solution.retire"}.get(common["status"], "solution.status")
+                if current["status"] == "draft":
+                    action = "solution.publish"
+            await audit.record(
+                actor,
+                action,
+                "solution",
+                current["id"],
+                subject_slug=common["slug"],
+                organisation_id=cols["owner"],
+                before=before,
+                after=after,
+            )
+            await outbox.enqueue(current["id"])
+    except Exception as exc:
+        if db.is_unique_violation(exc):
+            raise ValidationFailed(
+                {"slug": "Slug is already used by another solution; choose another"}
+            ) from exc
+        raise
+    return await get_solution(common["slug"], actor)
+
+
+async def publish_solution(actor: Actor, slug: str, expected_version: int) -> dict:
+    current = await get_solution(slug, actor)
+    if current["status"] != "draft":
+        raise Conflict(f"{current['title']} is already published")
+    return await update_solution(
+        actor, slug, {"status": PUBLISHED_STATUS[current["kind"]]}, expected_version
+    )
+
+
+async def retire_solution(actor: Actor, slug: str, expected_version: int) -> dict:
+    return await update_solution(actor, slug, {"status": "retired"}, expected_version)
+
+
+async def editable_solution(actor: Actor, slug: str) -> dict:
+    """A solution the actor may edit (as `get_solution` gives it), or the refusal."""
+    view = await get_solution(slug, actor)
+    _may_edit(actor, view)
+    if view["status"] == "retired":
+        raise Conflict(f"{view['title']} is retired and can no longer be changed")
+    return view

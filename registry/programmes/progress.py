@@ -1,0 +1,158 @@
+"""Reading programmes and computing where each milestone stands.
+
+A milestone's target is either computed from the registry's own data (councils live on a
+platform, councils intending to adopt, money pledged, a solution reaching a status) or a figure
+recorded with its date ("1,000 telecare boxes deployed"). Progress is always computed when it
+is read, never stored, so it cannot drift from the data it describes.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from typing import Any
+
+from registry.errors import NotFound
+from registry.tables import (
+    Adoption,
+    Interest,
+    Milestone,
+    MilestoneFigure,
+    Programme,
+    ProgrammeSolution,
+    Solution,
+    Sponsorship,
+)
+from registry.vocabulary import (
+    STATUSES,
+)
+
+
+async def programme_row(slug: str) -> dict:
+    row = (
+        await Programme.select(
+            *Programme.all_columns(),
+            Programme.owner.slug.as_alias("owner_slug"),
+            Programme.owner.name.as_alias("owner_name"),
+        )
+        .where(Programme.slug == slug)
+        .first()
+    )
+    if row is None:
+        raise NotFound(f"There is no programme called {slug!r}")
+    return row
+
+
+async def list_programmes() -> list[dict]:
+    rows = await Programme.select(
+        *Programme.all_columns(), Programme.owner.name.as_alias("owner_name")
+    ).order_by(Programme.title)
+    return [{**row, "milestones": await milestones_with_progress(row["id"])} for row in rows]
+
+
+async def get_programme(slug: str) -> dict:
+    row = await programme_row(slug)
+    solutions = await ProgrammeSolution.select(
+        ProgrammeSolution.solution.slug.as_alias("slug"),
+        ProgrammeSolution.solution.title.as_alias("title"),
+        ProgrammeSolution.solution.kind.as_alias("kind"),
+        ProgrammeSolution.solution.status.as_alias("status"),
+    ).where(
+        (ProgrammeSolution.programme == row["id"]) & (ProgrammeSolution.solution.status != "draft")
+    )
+    return {
+        **row,
+        "solutions": sorted(solutions, key=lambda s: s["title"]),
+        "milestones": await milestones_with_progress(row["id"]),
+    }
+
+
+async def milestones_with_progress(programme_id: int) -> list[dict]:
+    rows = (
+        await Milestone.select(
+            *Milestone.all_columns(),
+            Milestone.solution.slug.as_alias("solution_slug"),
+            Milestone.solution.title.as_alias("solution_title"),
+        )
+        .where(Milestone.programme == programme_id)
+        .order_by(Milestone.position)
+        .order_by(Milestone.id)
+    )
+    return [{**row, "progress": await progress(row)} for row in rows]
+
+
+def _status_reached(kind: str, current: str, target: str) -> bool:
+    order = STATUSES[kind]
+    if current == target:
+        return True
+    if "retired" in (current, target) or current not in order or target not in order:
+        return False
+    return order.index(current) > order.index(target)
+
+
+async def progress(milestone: Mapping[str, Any]) -> dict:
+    """Where a milestone stands: current value, target, percentage, whether it is met, and the
+    date its figure is as of (today for computed targets)."""
+    metric, solution_id, target = (
+        milestone["metric"],
+        milestone["solution"],
+        milestone["target_value"],
+    )
+    as_of: dt.date | None = dt.date.today()
+    note = ""
+    if metric == "councils_live":
+        current = await Adoption.count().where(
+            (Adoption.solution == solution_id)
+            & (Adoption.status == "live")
+            & (Adoption.organisation.kind == "council")
+        )
+    elif metric == "councils_intending":
+        current = await Interest.count().where(
+            (Interest.solution == solution_id)
+            & Interest.withdrawn_at.is_null()
+            & (Interest.level == "intends_to_adopt")
+            & (Interest.organisation.kind == "council")
+        )
+    elif metric == "sponsorship_pence":
+        rows = await Sponsorship.select(Sponsorship.amount_pence).where(
+            (Sponsorship.solution == solution_id) & (Sponsorship.status != "withdrawn")
+        )
+        current = sum(r["amount_pence"] for r in rows)
+    elif metric == "status_reached":
+        solution = (
+            await Solution.select(Solution.kind, Solution.status)
+            .where(Solution.id == solution_id)
+            .first()
+        )
+        reached = solution is not None and _status_reached(
+            solution["kind"], solution["status"], milestone["target_status"]
+        )
+        current, target = (1 if reached else 0), 1
+    else:
+        latest = (
+            await MilestoneFigure.select()
+            .where(MilestoneFigure.milestone == milestone["id"])
+            .order_by(MilestoneFigure.as_of, ascending=False)
+            .order_by(MilestoneFigure.id, ascending=False)
+            .first()
+        )
+        if latest is None:
+            current, as_of, note = None, None, "No figure has been recorded yet"
+        else:
+            current, as_of, note = latest["value"], latest["as_of"], latest["note"]
+    percent = None
+    if current is not None and target:
+        percent = min(100, round(100 * current / target))
+    return {
+        "current": current,
+        "target": target,
+        "percent": percent,
+        "met": current is not None and current >= target,
+        "as_of": as_of,
+        "note": note,
+        "overdue": bool(
+            milestone["due_on"]
+            and milestone["due_on"] < dt.date.today()
+            and not (current is not None and current >= target)
+        ),
+    }
