@@ -13,7 +13,8 @@ COPY registry ./registry
 COPY search ./search
 COPY seeds ./seeds
 COPY templates ./templates
-RUN pip install --no-cache-dir . && useradd --system --home /app registry \
+# Installed in place: templates/, seeds/ and node_modules/ are found beside the package.
+RUN pip install --no-cache-dir -e . && useradd --system --home /app registry \
     && mkdir -p /data && chown registry /data
 COPY --from=assets /build/node_modules ./node_modules
 USER registry
