@@ -613,3 +613,51 @@ async def test_a_write_through_the_site_is_soon_found_by_search(client, engine):
 
         await asyncio.sleep(0.05)
     assert [h["slug"] for h in found.json()["hits"]] == ["winter-gritting-routes"]
+
+
+async def test_an_admin_confirms_then_withdraws_a_pledge_and_withdraws_interest(client):
+    await sign_in(client, ADMIN)
+    page = await post_form(
+        client,
+        "/solutions/fife-booking",
+        "/solutions/fife-booking/interest",
+        {"organisation": "fife", "level": "exploring"},
+    )
+    page = await post_form(
+        client,
+        "/solutions/fife-booking",
+        "/solutions/fife-booking/pledge",
+        {"organisation": "fife", "amount": "1000"},
+    )
+    buttons = texts(page, ".registry-withdraw button")
+    assert buttons == [
+        "Withdraw Fife Council's interest",
+        "Withdraw Fife Council's pledge",
+        "Confirm Fife Council's pledge",
+    ]
+
+    page = await post_form(
+        client,
+        "/solutions/fife-booking",
+        "/solutions/fife-booking/pledge/confirm",
+        {"organisation": "fife"},
+    )
+    assert text_of(page, ".registry-notice") == "The pledge has been confirmed."
+    assert texts(page, "#pledges tbody tr") == ["Fife Council £1,000 0 Confirmed"]
+
+    page = await post_form(
+        client,
+        "/solutions/fife-booking",
+        "/solutions/fife-booking/pledge/withdraw",
+        {"organisation": "fife"},
+    )
+    assert text_of(page, "#no-pledges") == "No organisation has pledged money or staff time yet."
+    page = await post_form(
+        client,
+        "/solutions/fife-booking",
+        "/solutions/fife-booking/interest/withdraw",
+        {"organisation": "fife"},
+    )
+    assert text_of(page, ".registry-notice") == "Your organisation's interest has been withdrawn."
+    assert html(page).css_first("#interest-levels") is None
+    assert await Interest.count() == 1  # withdrawn, not deleted

@@ -185,15 +185,22 @@ class SolutionPages(Controller):
 
         return await self._act(request, slug, "interest", act)
 
+    async def _for_organisation(
+        self, request: Request, slug: str, form_name: str, service, notice: str
+    ) -> Response:
+        """An action whose only input is the organisation it is taken for."""
+
+        async def act(data: dict) -> str:
+            await service(actor_of(request), slug, str(data.get("organisation", "")))
+            return notice
+
+        return await self._act(request, slug, form_name, act)
+
     @post("/{slug:str}/interest/withdraw")
     async def withdraw_interest(self, request: Request, slug: FromPath[str]) -> Response:
-        async def act(data: dict) -> str:
-            await collaboration.withdraw_interest(
-                actor_of(request), slug, str(data.get("organisation", ""))
-            )
-            return "interest-withdrawn"
-
-        return await self._act(request, slug, "interest", act)
+        return await self._for_organisation(
+            request, slug, "interest", collaboration.withdraw_interest, "interest-withdrawn"
+        )
 
     @post("/{slug:str}/pledge")
     async def pledge(self, request: Request, slug: FromPath[str]) -> Response:
@@ -218,23 +225,15 @@ class SolutionPages(Controller):
 
     @post("/{slug:str}/pledge/withdraw")
     async def withdraw_pledge(self, request: Request, slug: FromPath[str]) -> Response:
-        async def act(data: dict) -> str:
-            await collaboration.withdraw_pledge(
-                actor_of(request), slug, str(data.get("organisation", ""))
-            )
-            return "pledge-withdrawn"
-
-        return await self._act(request, slug, "pledge", act)
+        return await self._for_organisation(
+            request, slug, "pledge", collaboration.withdraw_pledge, "pledge-withdrawn"
+        )
 
     @post("/{slug:str}/pledge/confirm")
     async def confirm_pledge(self, request: Request, slug: FromPath[str]) -> Response:
-        async def act(data: dict) -> str:
-            await collaboration.confirm_pledge(
-                actor_of(request), slug, str(data.get("organisation", ""))
-            )
-            return "pledge-confirmed"
-
-        return await self._act(request, slug, "pledge", act)
+        return await self._for_organisation(
+            request, slug, "pledge", collaboration.confirm_pledge, "pledge-confirmed"
+        )
 
     @post("/{slug:str}/adoption")
     async def record_adoption(self, request: Request, slug: FromPath[str]) -> Response:
