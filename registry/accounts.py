@@ -315,6 +315,11 @@ async def start_session(user_id: int, previous_token: str | None = None) -> str:
         await end_session(previous_token)
     token = secrets.token_urlsafe(32)
     now = dt.datetime.now(dt.UTC)
+    # Sessions nobody came back to would otherwise stay forever; sign-in is rare enough to
+    # sweep them here.
+    await WebSession.delete().where(
+        (WebSession.expires_at <= now) | (WebSession.last_seen_at <= now - SESSION_IDLE)
+    )
     await WebSession.insert(
         WebSession(
             token_hash=_token_hash(token),

@@ -12,7 +12,7 @@ from litestar.testing import AsyncTestClient
 
 from registry import catalogue, indexing
 from registry.config import Settings
-from registry.tables import Interest, Solution, Sponsorship, WebSession
+from registry.tables import Interest, Solution, Sponsorship, User, WebSession
 from registry.web.app import create_app
 from search.tantivy_engine import TantivyEngine
 from tests.factories import SYSTEM, make_actor, make_org, make_solution
@@ -661,3 +661,23 @@ async def test_an_admin_confirms_then_withdraws_a_pledge_and_withdraws_interest(
     assert text_of(page, ".registry-notice") == "Your organisation's interest has been withdrawn."
     assert html(page).css_first("#interest-levels") is None
     assert await Interest.count() == 1  # withdrawn, not deleted
+
+
+async def test_sessions_left_to_expire_are_swept_away_at_the_next_sign_in(client):
+    import datetime as dt
+
+    await sign_in(client, OFFICER)
+    await WebSession.update(
+        {WebSession.last_seen_at: dt.datetime.now(dt.UTC) - dt.timedelta(hours=3)}, force=True
+    )
+    assert (await client.get("/account", follow_redirects=False)).status_code == 303  # idle
+    officer = await User.select(User.id).where(User.email == OFFICER).first()
+    await WebSession.insert(
+        WebSession(
+            token_hash="0" * 64,
+            user=officer["id"],
+            expires_at=dt.datetime.now(dt.UTC) - dt.timedelta(minutes=1),
+        )
+    )
+    await sign_in(client, ADMIN)
+    assert await WebSession.count() == 1
