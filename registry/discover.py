@@ -38,6 +38,7 @@ SORTS: dict[str, tuple[SortField, ...]] = {
 }
 OTHER_PARAMETERS = {"q", "sort", "page", "per_page"}
 MAX_QUERY_LENGTH = 200
+CROP_WORDS = 30
 MAX_VALUES = 50
 
 
@@ -105,6 +106,9 @@ def to_query(discovery: Discovery) -> SearchQuery:
         facets=tuple(FILTERS[name] for name in FACETS),
         page=discovery.page,
         per_page=discovery.per_page,
+        # a results page shows a few words around the match, not the whole description
+        crop=("description",),
+        crop_length=CROP_WORDS,
     )
 
 

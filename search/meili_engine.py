@@ -38,7 +38,7 @@ from meilisearch.errors import (
 
 from search.documents import check_document
 from search.filters import meili_filter
-from search.highlight import POST, PRE, join_values, render, strip_markers
+from search.highlight import POST, PRE, join_values, render, snippet, strip_markers, unmark
 from search.types import (
     Documents,
     Health,
@@ -319,12 +319,18 @@ class MeiliEngine:
 
     def _result(self, query: SearchQuery, response: dict[str, Any], started: float) -> SearchResult:
         hits = []
+        crop = set(query.crop)
         for raw in response.get("hits", []):
             formatted = raw.pop("_formatted", None) or {}
             highlights = {}
             for name in self.spec.searchable:
                 text = join_values(formatted.get(name, raw.get(name)))
-                if text is not None:
+                if text is None:
+                    continue
+                if name in crop:
+                    # cropped here rather than by Meilisearch, so both engines cut alike
+                    highlights[name] = snippet(*unmark(text), query.crop_length)
+                else:
                     highlights[name] = render(text)
             hits.append(
                 Hit(id=str(raw.get(self.spec.primary_key)), document=raw, highlights=highlights)

@@ -5,10 +5,10 @@ as a prefix (last word only) and the word with one or two typos (when long enoug
 constant score from `Scores`, so that a document's total score sorts the way Meilisearch's
 ranking rules do: more matched words, then fewer typos, then an earlier field, then whole words
 over prefixes. The first word is required and the others optional, as with Meilisearch's default
-matching strategy. Filters are exact term sets that add nothing to the score. Facet counts come
-from one terms aggregation over the same query, except that without query words the counts of
-multi-valued fields are read from the term dictionary walked under the filters, several times
-faster.
+matching strategy. Filters are exact terms (any of a field's values) that add nothing to the
+score. Facet counts come from one terms aggregation over the same query, except that without
+query words the counts of multi-valued fields are read from the term dictionary walked under the
+filters, several times faster.
 """
 
 from __future__ import annotations
@@ -62,7 +62,11 @@ def build_query(
         # Meilisearch's default "last" strategy drops words from the end, never the first
         clauses.append((_MUST if position == 0 else _SHOULD, word_query(layout, scores, word)))
     for name, values in filters.items():
-        exact = _Q.term_set_query(layout.schema, layout.exact_field(name), list(values))
+        field = layout.exact_field(name)
+        # term queries, not Tantivy's term set query: that one reads the field's whole fast
+        # column (some 0.5 ms at 10,000 documents), these only the values' postings
+        terms = [_Q.term_query(layout.schema, field, value) for value in values]
+        exact = terms[0] if len(terms) == 1 else _Q.boolean_query([(_SHOULD, t) for t in terms])
         clauses.append((_MUST, _Q.const_score_query(exact, 0.0)))
     if not clauses:
         return _Q.all_query()

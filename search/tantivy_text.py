@@ -42,6 +42,20 @@ def build_analyzer() -> tantivy.TextAnalyzer:
 
 
 _ANALYZER = build_analyzer()
+# For ASCII text the analyzer's words are the runs of ASCII letters and digits, lower-cased,
+# shorter than 255 bytes: `bytes.translate` and `split` find them several times faster.
+_ASCII_WORDS = bytes(
+    ord(chr(c).lower()) if c < 128 and chr(c).isalnum() else 0x20 for c in range(256)
+)
+_LONG_WORD = 255  # Filter.remove_long(255) drops words this long or longer
+
+
+def words_of(text: str) -> set[str]:
+    """The distinct words of `text` as the analyzer makes them (no doubled first letter)."""
+    if text.isascii():
+        found = set(text.encode("ascii").translate(_ASCII_WORDS).split())
+        return {word.decode("ascii") for word in found if len(word) < _LONG_WORD}
+    return set(_ANALYZER.analyze(text))
 
 
 def index_text(text: str) -> str:
@@ -83,11 +97,12 @@ class HighlightMatcher:
     """Finds the words of stored texts that match a query's words.
 
     Checking every word of every hit in Python would cost milliseconds per page, so the page's
-    texts are split into words by Tantivy's own analyzer, and only the distinct words that could
-    match - those sharing a query word's first letter or, for words allowed two typos, holding
-    the letters a first-letter typo leaves intact - are checked one by one. The words found are
-    then located with `str.find` in ASCII texts (lower-casing keeps their offsets) and word by
-    word in the others.
+    texts are split into words the way Tantivy's analyzer splits them (`words_of`), and only the
+    distinct words that could match - those sharing a query word's first letter or, for words
+    allowed two typos, holding the letters a first-letter typo leaves intact - are checked one
+    by one. The words found are then located with `str.find` in ASCII texts (lower-casing keeps
+    their offsets; a few words are looked for once in the whole page) and word by word in the
+    others.
     """
 
     def __init__(self, words: list[QueryWord]) -> None:
@@ -104,7 +119,8 @@ class HighlightMatcher:
     def spans_of(self, texts: list[str]) -> list[list[tuple[int, int]]]:
         """For each text, the (start, end) of every matching word, in order."""
         verdicts = self._verdicts
-        page_words = frozenset(_ANALYZER.analyze("\n".join(texts)))
+        page = "\n".join(texts)
+        page_words = words_of(page)
         candidates = [w for w in page_words if w.startswith(self._letters)]
         for part in self._after_first:
             candidates.extend(w for w in page_words if part in w)
@@ -117,11 +133,14 @@ class HighlightMatcher:
                 found.add(word)
         if not found:
             return [[] for _ in texts]
+        if len(found) <= _FEW_WORDS and page.isascii():
+            # a few words: look for them once in the whole page, then share the spans out
+            return _share_out(_find_words(page.lower(), found), texts)
         spans = []
         for text in texts:
             if len(found) > _FEW_WORDS:
                 # many words (a short prefix): find which are in this text before looking
-                present: AbstractSet[str] = found.intersection(_ANALYZER.analyze(text))
+                present: AbstractSet[str] = found.intersection(words_of(text))
             else:
                 present = found
             if not present:
@@ -168,6 +187,19 @@ def _find_words(lowered: str, words: Iterable[str]) -> list[tuple[int, int]]:
             start = lowered.find(word, end)
     spans.sort()
     return spans
+
+
+def _share_out(spans: list[tuple[int, int]], texts: list[str]) -> list[list[tuple[int, int]]]:
+    """Spans found in the texts joined by newlines, as spans of each text (a span never crosses
+    a newline: words are letters and digits)."""
+    shared: list[list[tuple[int, int]]] = [[] for _ in texts]
+    i, offset = 0, 0
+    for start, end in spans:
+        while start >= offset + len(texts[i]):
+            offset += len(texts[i]) + 1
+            i += 1
+        shared[i].append((start - offset, end - offset))
+    return shared
 
 
 def _spans_of_words(text: str, wanted: AbstractSet[str]) -> list[tuple[int, int]]:

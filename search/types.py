@@ -76,7 +76,9 @@ class SearchQuery:
     `filters` maps a filterable field to the values allowed for it: a document must match at
     least one value of every field named (OR within a field, AND across fields). Without
     `sort`, hits come in relevance order; ties (and every sort) are broken by primary key so
-    paging is stable. `page` counts from 1.
+    paging is stable. `page` counts from 1. The highlights of the searchable fields named in
+    `crop` are snippets of about `crop_length` words around their first match (Meilisearch's
+    `attributesToCrop` and `cropLength`): what a results page shows of a long description.
     """
 
     text: str = ""
@@ -85,6 +87,8 @@ class SearchQuery:
     facets: tuple[str, ...] = ()
     page: int = 1
     per_page: int = 20
+    crop: tuple[str, ...] = ()
+    crop_length: int = 30
 
     def validate(self, spec: IndexSpec) -> None:
         """Refuse names the spec does not allow, and impossible pages."""
@@ -97,6 +101,11 @@ class SearchQuery:
         for name in self.facets:
             if name not in spec.facets:
                 raise ValueError(f"{name!r} is not a facet")
+        for name in self.crop:
+            if name not in spec.searchable:
+                raise ValueError(f"cannot crop {name!r}: it is not searchable")
+        if not 1 <= self.crop_length <= 1000:
+            raise ValueError("crop_length must be between 1 and 1000")
         if self.page < 1:
             raise ValueError("page must be 1 or more")
         if not 1 <= self.per_page <= 1000:
@@ -108,7 +117,8 @@ class Hit:
     """One matching document.
 
     `highlights` maps each searchable text field to its HTML: the stored text HTML-escaped,
-    with `<mark>`…`</mark>` around the matched words and nothing else live.
+    with `<mark>`…`</mark>` around the matched words and nothing else live; for a field the
+    query crops, a snippet of it, with "…" where the text was cut (`search.highlight.snippet`).
     """
 
     id: str

@@ -455,3 +455,30 @@ async def test_filter_values_cannot_escape_their_literal(engine: Any) -> None:
     for hostile in ['live" OR status = "retired', 'live\\" OR kind EXISTS OR x = "', "live)"]:
         result = await engine.search(SearchQuery(filters={"status": [hostile]}))
         assert result.total == 0, hostile
+
+
+async def test_a_cropped_field_comes_back_as_a_snippet_around_its_first_match(
+    engine: Any,
+) -> None:
+    filler = " ".join(f"word{n}" for n in range(120))
+    long = {
+        **BY_ID["quillon-description"],
+        "id": "long-description",
+        "description": f"{filler} the <zephyrine> flood gauge {filler}",
+    }
+    await engine.upsert([long])
+    query = SearchQuery(text="zephyrine", crop=("description",), crop_length=10)
+    [hit] = (await engine.search(query)).hits
+    cropped = hit.highlights["description"]
+    words = "".join(parse(cropped).text).split()
+    assert words[0].startswith("\u2026") and words[-1].endswith("\u2026")
+    assert len(words) <= 11
+    assert parse(cropped).marked == ["zephyrine"]
+    assert "&lt;" in cropped  # still escaped before marking
+    whole = (await engine.search(SearchQuery(text="zephyrine"))).hits[0]
+    assert len("".join(parse(whole.highlights["description"]).text).split()) > 200
+
+
+async def test_only_searchable_fields_can_be_cropped(engine: Any) -> None:
+    with pytest.raises(ValueError, match="cannot crop 'owner'"):
+        await engine.search(SearchQuery(text="damp", crop=("owner",)))

@@ -84,3 +84,49 @@ def test_forged_markers_in_stored_text_are_dropped() -> None:
 )
 def test_markers_become_balanced_mark_elements(marked: str, expected: str) -> None:
     assert render(marked) == expected
+
+
+def test_a_short_text_is_not_cropped():
+    from search.highlight import snippet
+
+    assert snippet("Damp in council homes", [(0, 4)], 10) == "<mark>Damp</mark> in council homes"
+
+
+def test_a_snippet_keeps_the_words_around_the_first_match_and_says_where_it_was_cut():
+    from search.highlight import ELLIPSIS, snippet
+
+    text = " ".join(f"w{n}" for n in range(50)) + " target " + " ".join(f"v{n}" for n in range(50))
+    start = text.index("target")
+    html = snippet(text, [(start, start + 6)], 9)
+    reader = read(html)
+    assert reader.marked == ["target"]
+    words = reader.text.split()
+    assert len(words) <= 9
+    assert html.startswith(ELLIPSIS) and html.endswith(ELLIPSIS)
+    middle = words.index("target")
+    assert 2 <= middle <= len(words) - 3  # the match sits near the middle
+
+
+def test_a_snippet_of_a_text_without_a_match_starts_at_the_beginning():
+    from search.highlight import ELLIPSIS, snippet
+
+    text = " ".join(f"w{n}" for n in range(40))
+    html = snippet(text, [], 5)
+    assert html == "w0 w1 w2 w3 w4" + ELLIPSIS
+
+
+@given(st.text(max_size=60))
+def test_unmark_reads_markers_the_way_render_does(text):
+    from search.highlight import unmark
+
+    marked = text.replace("[", PRE).replace("]", POST)
+    assert mark_spans(*unmark(marked)) == render(marked)
+
+
+@pytest.mark.parametrize(
+    "text", ["Flood-warning sensors, 2024!", "ÉILEAN roads", "a" * 300 + " short words"]
+)
+def test_the_fast_word_split_matches_the_analyzers_words(text):
+    from search.tantivy_text import _ANALYZER, words_of
+
+    assert words_of(text) == set(_ANALYZER.analyze(text))
