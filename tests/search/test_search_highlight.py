@@ -102,7 +102,8 @@ def test_a_snippet_keeps_the_words_around_the_first_match_and_says_where_it_was_
     assert reader.marked == ["target"]
     words = reader.text.split()
     assert len(words) <= 9
-    assert html.startswith(ELLIPSIS) and html.endswith(ELLIPSIS)
+    assert html.startswith(ELLIPSIS)
+    assert html.endswith(ELLIPSIS)
     middle = words.index("target")
     assert 2 <= middle <= len(words) - 3  # the match sits near the middle
 
