@@ -474,6 +474,9 @@ async def test_every_kind_has_its_form_with_its_required_facts(client, kind):
     assert all(field in fields for field in expected)
     for target in fields:
         assert html(refused).css_first(target) is not None, target
+    # the summary lists the problems in the order the form shows the fields
+    positions = [refused.text.index(f'id="{target[1:]}"') for target in fields]
+    assert positions == sorted(positions)
 
 
 async def test_an_edit_after_someone_else_saved_says_so_and_keeps_the_input(client):
@@ -681,3 +684,33 @@ async def test_sessions_left_to_expire_are_swept_away_at_the_next_sign_in(client
     )
     await sign_in(client, ADMIN)
     assert await WebSession.count() == 1
+
+
+async def test_the_error_summary_follows_the_order_of_the_form(client):
+    await sign_in(client, BUYER)
+    form = await client.get("/solutions/new?kind=procurement")
+    refused = await client.post(
+        "/solutions/new",
+        data={
+            "_csrf_token": csrf_token(form),
+            "kind": "procurement",
+            "owner": "scotland-excel",
+            "title": "x",
+            "slug": "Bad Slug",
+            "starts_on": "2026-01-01",
+            "ends_on": "2025-01-01",
+            "contact_email": "nope",
+            "service_areas": "moon",
+        },
+    )
+    fields = [target for target, _ in error_summary(refused)]
+    assert fields == [
+        "#title",
+        "#summary",
+        "#slug",
+        "#procurement_body",
+        "#call_off_method",
+        "#ends_on",
+        "#service_areas",
+        "#contact_email",
+    ]
