@@ -164,3 +164,28 @@ async def test_only_the_digital_office_changes_programmes(federation):
         {"slug": "more", "title": "More", "metric": "recorded", "target_value": 1},
     )
     assert saved["slug"] == "more"
+
+
+async def test_a_milestone_does_not_name_a_linked_solution_still_in_draft(db):
+    owner = await make_org("digital-office", kind="national_body")
+    draft = await make_solution("platform", owner, title="Not yet public", status="draft")
+    await programmes.save_programme(
+        SYSTEM,
+        {"slug": "prog", "title": "Programme", "summary": "S.", "status": "active"},
+        "digital-office",
+    )
+    await programmes.save_milestone(
+        SYSTEM,
+        "prog",
+        {
+            "slug": "live",
+            "title": "Live somewhere",
+            "metric": "councils_live",
+            "solution": draft["slug"],
+            "target_value": 2,
+        },
+    )
+    [milestone] = (await programmes.get_programme("prog"))["milestones"]
+    assert milestone["solution_slug"] is None
+    assert milestone["solution_title"] is None
+    assert milestone["progress"]["current"] == 0

@@ -68,16 +68,22 @@ async def get_programme(slug: str) -> dict:
 
 
 async def milestones_with_progress(programme_id: int) -> list[dict]:
+    """A programme's milestones with their progress. A linked solution that is still a draft
+    is not named: readers could not open it."""
     rows = (
         await Milestone.select(
             *Milestone.all_columns(),
             Milestone.solution.slug.as_alias("solution_slug"),
             Milestone.solution.title.as_alias("solution_title"),
+            Milestone.solution.status.as_alias("solution_status"),
         )
         .where(Milestone.programme == programme_id)
         .order_by(Milestone.position)
         .order_by(Milestone.id)
     )
+    for row in rows:
+        if row.pop("solution_status") == "draft":
+            row["solution_slug"] = row["solution_title"] = None
     return [{**row, "progress": await progress(row)} for row in rows]
 
 
