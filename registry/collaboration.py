@@ -398,13 +398,17 @@ async def organisation_activity(organisation_id: int) -> dict:
     uses = await Adoption.select(Adoption.status, Adoption.status_on, *sol(Adoption)).where(
         (Adoption.organisation == organisation_id) & (Adoption.solution.status != "draft")
     )
-    interests = await Interest.select(Interest.level, *sol(Interest)).where(
+    interests = await Interest.select(Interest.level, Interest.registered_at, *sol(Interest)).where(
         (Interest.organisation == organisation_id)
         & Interest.withdrawn_at.is_null()
         & (Interest.solution.status != "draft")
     )
     pledges = await Sponsorship.select(
-        Sponsorship.amount_pence, Sponsorship.staff_days, Sponsorship.status, *sol(Sponsorship)
+        Sponsorship.amount_pence,
+        Sponsorship.staff_days,
+        Sponsorship.status,
+        Sponsorship.pledged_at,
+        *sol(Sponsorship),
     ).where(
         (Sponsorship.organisation == organisation_id)
         & (Sponsorship.status != "withdrawn")

@@ -389,3 +389,20 @@ async def test_stored_markup_is_shown_as_text(scratch_client):
         assert not tree.css("main script")
         assert all(script.attributes.get("src") for script in tree.css("script"))
         assert SCRIPT in words(tree.css_first("main"))
+
+
+async def test_a_profile_says_since_when_an_interest_and_a_pledge_stand(scratch_client):
+    from tests.factories import make_actor, make_org, make_solution
+
+    glasgow = await make_org("glasgow-city", name="Glasgow City Council")
+    officer = await make_actor(glasgow, "member")
+    platform = await make_solution("platform", glasgow, title="Shared bins platform")
+    await collaboration.register_interest(officer, platform["slug"], "glasgow-city", "exploring")
+    await collaboration.pledge(officer, platform["slug"], "glasgow-city", amount_pence=5000)
+    page = await scratch_client.get("/organisations/glasgow-city")
+    today = dt.date.today()
+    written = f"{today.day} {today:%B %Y}"
+    tree = HTMLParser(page.text)
+    assert f"since {written}" in words(tree.css_first('section[aria-labelledby="interests"]'))
+    row = [words(cell) for cell in tree.css("#pledges-table tbody td")]
+    assert row[-1] == written
