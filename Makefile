@@ -69,6 +69,7 @@ fmt: install ## Format and fix with ruff
 
 bench: install ## Run the benchmarks in bench/ and print their figures
 	$(BIN)/python bench/search.py
+	$(BIN)/python bench/pages.py
 
 clean: ## Remove the virtual environment and local data
 	rm -rf $(VENV) data
