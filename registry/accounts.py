@@ -341,18 +341,25 @@ async def actor_for_session(token: str | None, *, allow_demo: bool) -> Actor:
     unknown, expired or idle too long (or belongs to a demo account where they are refused)."""
     if not token or len(token) > 100:
         return ANONYMOUS
-    session = await WebSession.select().where(WebSession.token_hash == _token_hash(token)).first()
-    if session is None:
-        return ANONYMOUS
-    now = dt.datetime.now(dt.UTC)
-    if session["expires_at"] <= now or session["last_seen_at"] + SESSION_IDLE <= now:
+    async with db.reading():
+        session = (
+            await WebSession.select().where(WebSession.token_hash == _token_hash(token)).first()
+        )
+        live = session is not None and _still_live(session)
+        actor = await load_actor(session["user"], allow_demo=allow_demo) if live else None
+    # Writes after the reads, outside their transaction.
+    if session is not None and not live:
         await WebSession.delete().where(WebSession.id == session["id"])
-        return ANONYMOUS
-    if session["last_seen_at"] + _SEEN_EVERY <= now:
-        await WebSession.update({WebSession.last_seen_at: now}).where(
+    elif actor is not None and session["last_seen_at"] + _SEEN_EVERY <= dt.datetime.now(dt.UTC):
+        await WebSession.update({WebSession.last_seen_at: dt.datetime.now(dt.UTC)}).where(
             WebSession.id == session["id"]
         )
-    return await load_actor(session["user"], allow_demo=allow_demo) or ANONYMOUS
+    return actor or ANONYMOUS
+
+
+def _still_live(session: Mapping) -> bool:
+    now = dt.datetime.now(dt.UTC)
+    return session["expires_at"] > now and session["last_seen_at"] + SESSION_IDLE > now
 
 
 # -- slowing down password guessing ------------------------------------------------------------

@@ -438,5 +438,6 @@ async def solution_with_activity(slug: str, actor: Actor) -> dict:
     """A solution as `catalogue.get_solution` gives it, with who uses, wants and funds it."""
     from registry.catalogue import get_solution
 
-    solution = await get_solution(slug, actor)
-    return {**solution, "activity": await solution_activity(solution["id"])}
+    async with db.reading():
+        solution = await get_solution(slug, actor)
+        return {**solution, "activity": await solution_activity(solution["id"])}

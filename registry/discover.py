@@ -9,6 +9,7 @@ than silently ignored.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -142,7 +143,6 @@ class DiscoverPage:
 
 async def discover_page(engine: SearchEngine, params: Mapping[str, Sequence[str]]) -> DiscoverPage:
     from registry.catalogue import list_solutions
-    from registry.tables import Organisation
 
     asked = parse(params, max_per_page=50)
     try:
@@ -161,10 +161,31 @@ async def discover_page(engine: SearchEngine, params: Mapping[str, Sequence[str]
     )
     if result is not None:
         slugs |= set(result.facets.get("owner", {}))
-    names = {}
-    if slugs:
-        rows = await Organisation.select(Organisation.slug, Organisation.name).where(
-            Organisation.slug.is_in(sorted(slugs))
-        )
-        names = {row["slug"]: row["name"] for row in rows}
+    names = await organisation_names(slugs)
     return DiscoverPage(asked, result, degraded, listing, listing_total, names)
+
+
+NAMES_FOR = 60.0  # seconds organisation names are kept before being read again
+_names: dict[str, str] = {}
+_names_read_at = 0.0
+
+
+async def organisation_names(slugs: set[str]) -> dict[str, str]:
+    """The names of the organisations `slugs` name, for filter labels. Every search page needs
+    some, so all of them (a few dozen) are kept for a minute and read again sooner when a slug
+    is not known yet: a renamed organisation shows its old name for at most a minute."""
+    global _names, _names_read_at
+    missing = slugs - set(_names)
+    if missing or time.monotonic() - _names_read_at > NAMES_FOR:
+        from registry.tables import Organisation
+
+        rows = await Organisation.select(Organisation.slug, Organisation.name)
+        _names, _names_read_at = {r["slug"]: r["name"] for r in rows}, time.monotonic()
+    return {slug: _names[slug] for slug in slugs if slug in _names}
+
+
+def forget_organisation_names() -> None:
+    """Read the names again on the next search (for a database that was emptied or swapped)."""
+    global _names_read_at
+    _names.clear()
+    _names_read_at = 0.0

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from piccolo.query.functions.aggregate import Count
 
+from registry import db
 from registry.collaboration import organisation_activity
 from registry.errors import NotFound, ValidationFailed
 from registry.tables import Adoption, Organisation
@@ -53,8 +54,9 @@ async def get_organisation(slug: str) -> dict:
 
 
 async def organisation_profile(slug: str) -> dict:
-    organisation = await get_organisation(slug)
-    return {**organisation, **await organisation_activity(organisation["id"])}
+    async with db.reading():
+        organisation = await get_organisation(slug)
+        return {**organisation, **await organisation_activity(organisation["id"])}
 
 
 # -- the directory page ----------------------------------------------------------------------
@@ -69,23 +71,24 @@ async def organisation_directory(kind: str | None = None) -> dict:
             {"kind": f"Kind must be one of: {', '.join(ORGANISATION_KINDS)}"},
             message=f"There is no kind of organisation called {kind!r}.",
         )
-    rows = await Organisation.select(*LIST_COLUMNS)
-    rows.sort(key=lambda r: r["name"].casefold())
-    live = await (
-        Adoption.select(Adoption.organisation, Count(Adoption.id, alias="live"))
-        .where((Adoption.status == "live") & Adoption.solution.status.not_in(["draft"]))
-        .group_by(Adoption.organisation)
-    )
-    live_on = {row["organisation"]: row["live"] for row in live}
-    counts = {k: sum(1 for r in rows if r["kind"] == k) for k in ORGANISATION_KINDS}
-    groups = [
-        {
-            "kind": k,
-            "organisations": [
-                {**r, "live_on": live_on.get(r["id"], 0)} for r in rows if r["kind"] == k
-            ],
-        }
-        for k in ORGANISATION_KINDS
-        if counts[k] and (not kind or k == kind)
-    ]
-    return {"kind": kind or None, "counts": counts, "total": len(rows), "groups": groups}
+    async with db.reading():
+        rows = await Organisation.select(*LIST_COLUMNS)
+        rows.sort(key=lambda r: r["name"].casefold())
+        live = await (
+            Adoption.select(Adoption.organisation, Count(Adoption.id, alias="live"))
+            .where((Adoption.status == "live") & Adoption.solution.status.not_in(["draft"]))
+            .group_by(Adoption.organisation)
+        )
+        live_on = {row["organisation"]: row["live"] for row in live}
+        counts = {k: sum(1 for r in rows if r["kind"] == k) for k in ORGANISATION_KINDS}
+        groups = [
+            {
+                "kind": k,
+                "organisations": [
+                    {**r, "live_on": live_on.get(r["id"], 0)} for r in rows if r["kind"] == k
+                ],
+            }
+            for k in ORGANISATION_KINDS
+            if counts[k] and (not kind or k == kind)
+        ]
+        return {"kind": kind or None, "counts": counts, "total": len(rows), "groups": groups}

@@ -157,9 +157,10 @@ async def catalogue_engine(scratch_engine):
 async def empty_tables() -> None:
     from piccolo.engine.postgres import PostgresEngine
 
-    from registry import db
+    from registry import db, discover
     from registry.tables import ALL_TABLES
 
+    discover.forget_organisation_names()
     engine = db.engine()
     names = [table._meta.tablename for table in ALL_TABLES]
     if isinstance(engine, PostgresEngine):
@@ -185,10 +186,13 @@ async def db(scratch_engine):
 async def seeded(catalogue_engine, scratch_engine):
     """The seeded catalogue database, for tests that only read."""
     from registry import db as registry_db
+    from registry import discover
 
     registry_db.bind(catalogue_engine)
+    discover.forget_organisation_names()
     yield catalogue_engine
     registry_db.bind(scratch_engine)
+    discover.forget_organisation_names()
 
 
 @pytest.fixture

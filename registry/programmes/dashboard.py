@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from piccolo.query.functions.aggregate import Count
 
+from registry import db
 from registry.programmes.progress import list_programmes
 from registry.tables import (
     Adoption,
@@ -62,16 +63,17 @@ async def dashboard(today: dt.date | None = None) -> Dashboard:
     judged by `progress` against the real date."""
     today = today or dt.date.today()
     ending_by = today + FRAMEWORK_HORIZON
-    platforms, councils = await _adoption_matrix()
-    return Dashboard(
-        today=today,
-        programmes=await list_programmes(),
-        platforms=platforms,
-        councils=councils,
-        demand=await _demand_gathering(),
-        frameworks_ending=await _frameworks_ending(today, ending_by),
-        frameworks_ending_by=ending_by,
-    )
+    async with db.reading():
+        platforms, councils = await _adoption_matrix()
+        return Dashboard(
+            today=today,
+            programmes=await list_programmes(),
+            platforms=platforms,
+            councils=councils,
+            demand=await _demand_gathering(),
+            frameworks_ending=await _frameworks_ending(today, ending_by),
+            frameworks_ending_by=ending_by,
+        )
 
 
 async def _adoption_matrix() -> tuple[list[dict], list[dict]]:

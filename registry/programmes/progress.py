@@ -12,6 +12,7 @@ import datetime as dt
 from collections.abc import Mapping
 from typing import Any
 
+from registry import db
 from registry.errors import NotFound
 from registry.tables import (
     Adoption,
@@ -44,27 +45,30 @@ async def programme_row(slug: str) -> dict:
 
 
 async def list_programmes() -> list[dict]:
-    rows = await Programme.select(
-        *Programme.all_columns(), Programme.owner.name.as_alias("owner_name")
-    ).order_by(Programme.title)
-    return [{**row, "milestones": await milestones_with_progress(row["id"])} for row in rows]
+    async with db.reading():
+        rows = await Programme.select(
+            *Programme.all_columns(), Programme.owner.name.as_alias("owner_name")
+        ).order_by(Programme.title)
+        return [{**row, "milestones": await milestones_with_progress(row["id"])} for row in rows]
 
 
 async def get_programme(slug: str) -> dict:
-    row = await programme_row(slug)
-    solutions = await ProgrammeSolution.select(
-        ProgrammeSolution.solution.slug.as_alias("slug"),
-        ProgrammeSolution.solution.title.as_alias("title"),
-        ProgrammeSolution.solution.kind.as_alias("kind"),
-        ProgrammeSolution.solution.status.as_alias("status"),
-    ).where(
-        (ProgrammeSolution.programme == row["id"]) & (ProgrammeSolution.solution.status != "draft")
-    )
-    return {
-        **row,
-        "solutions": sorted(solutions, key=lambda s: s["title"]),
-        "milestones": await milestones_with_progress(row["id"]),
-    }
+    async with db.reading():
+        row = await programme_row(slug)
+        solutions = await ProgrammeSolution.select(
+            ProgrammeSolution.solution.slug.as_alias("slug"),
+            ProgrammeSolution.solution.title.as_alias("title"),
+            ProgrammeSolution.solution.kind.as_alias("kind"),
+            ProgrammeSolution.solution.status.as_alias("status"),
+        ).where(
+            (ProgrammeSolution.programme == row["id"])
+            & (ProgrammeSolution.solution.status != "draft")
+        )
+        return {
+            **row,
+            "solutions": sorted(solutions, key=lambda s: s["title"]),
+            "milestones": await milestones_with_progress(row["id"]),
+        }
 
 
 async def milestones_with_progress(programme_id: int) -> list[dict]:
