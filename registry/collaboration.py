@@ -345,24 +345,39 @@ async def record_adoption(
 _ORG_COLUMNS = ("slug", "name", "kind", "org_id")
 
 
+def _joined(foreign_key, names: tuple[str, ...], prefix: str = "") -> tuple:
+    """Columns of a joined table, aliased. Built once: Piccolo builds a joined column afresh on
+    every attribute access, which cost a solution page most of a millisecond."""
+    return tuple(getattr(foreign_key, name).as_alias(prefix + name) for name in names)
+
+
+_ADOPTER = _joined(Adoption.organisation, _ORG_COLUMNS)
+_INTERESTED = _joined(Interest.organisation, _ORG_COLUMNS)
+_SPONSOR = _joined(Sponsorship.organisation, _ORG_COLUMNS)
+_SOLUTION_COLUMNS = ("slug", "title", "kind", "status")
+_ADOPTED = _joined(Adoption.solution, _SOLUTION_COLUMNS, "solution_")
+_INTERESTED_IN = _joined(Interest.solution, _SOLUTION_COLUMNS, "solution_")
+_SPONSORED = _joined(Sponsorship.solution, _SOLUTION_COLUMNS, "solution_")
+
+
 async def solution_activity(solution_id: int) -> dict:
     """Who uses a solution, who is interested at which level, and what is pledged."""
     adoptions = await Adoption.select(
         Adoption.status,
         Adoption.status_on,
-        *(getattr(Adoption.organisation, c).as_alias(c) for c in _ORG_COLUMNS),
+        *_ADOPTER,
     ).where(Adoption.solution == solution_id)
     interests = await Interest.select(
         Interest.level,
         Interest.registered_at,
-        *(getattr(Interest.organisation, c).as_alias(c) for c in _ORG_COLUMNS),
+        *_INTERESTED,
     ).where((Interest.solution == solution_id) & Interest.withdrawn_at.is_null())
     pledges = await Sponsorship.select(
         Sponsorship.amount_pence,
         Sponsorship.staff_days,
         Sponsorship.status,
         Sponsorship.note,
-        *(getattr(Sponsorship.organisation, c).as_alias(c) for c in _ORG_COLUMNS),
+        *_SPONSOR,
     ).where((Sponsorship.solution == solution_id) & (Sponsorship.status != "withdrawn"))
     by_name = lambda row: row["name"]  # noqa: E731
     adoptions.sort(key=by_name)
@@ -389,16 +404,12 @@ async def organisation_activity(organisation_id: int) -> dict:
     """What an organisation uses, is interested in and sponsors (published solutions only)."""
     from registry.tables import Solution
 
-    def sol(table):
-        return [
-            getattr(table.solution, c).as_alias(f"solution_{c}")
-            for c in ("slug", "title", "kind", "status")
-        ]
-
-    uses = await Adoption.select(Adoption.status, Adoption.status_on, *sol(Adoption)).where(
+    uses = await Adoption.select(Adoption.status, Adoption.status_on, *_ADOPTED).where(
         (Adoption.organisation == organisation_id) & (Adoption.solution.status != "draft")
     )
-    interests = await Interest.select(Interest.level, Interest.registered_at, *sol(Interest)).where(
+    interests = await Interest.select(
+        Interest.level, Interest.registered_at, *_INTERESTED_IN
+    ).where(
         (Interest.organisation == organisation_id)
         & Interest.withdrawn_at.is_null()
         & (Interest.solution.status != "draft")
@@ -408,7 +419,7 @@ async def organisation_activity(organisation_id: int) -> dict:
         Sponsorship.staff_days,
         Sponsorship.status,
         Sponsorship.pledged_at,
-        *sol(Sponsorship),
+        *_SPONSORED,
     ).where(
         (Sponsorship.organisation == organisation_id)
         & (Sponsorship.status != "withdrawn")
