@@ -128,6 +128,43 @@ def public_facets(result: SearchResult) -> dict[str, dict[str, int]]:
     }
 
 
+# The filters a page shows, in order, with how many of their values at most (long lists of
+# owners and licences show those with the most results; chosen values always stay listed).
+PAGE_FACETS = {
+    "kind": None,
+    "status": None,
+    "service_area": None,
+    "characteristic": None,
+    "owner": 12,
+    "licence": 12,
+}
+
+
+@dataclass(frozen=True)
+class FacetValue:
+    value: str
+    count: int
+    chosen: bool
+
+
+@dataclass(frozen=True)
+class Facet:
+    name: str
+    values: list[FacetValue]
+    left_out: int  # values with results not listed
+
+
+def facet(name: str, counts: Mapping[str, int], chosen: Sequence[str], limit: int | None) -> Facet:
+    """A filter's values, most results first (then alphabetically), at most `limit` of them
+    plus any chosen ones beyond it."""
+    ranked = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
+    shown = ranked if limit is None else ranked[:limit]
+    listed = {value for value, _ in shown}
+    extra = [(value, counts.get(value, 0)) for value in chosen if value not in listed]
+    values = [FacetValue(v, c, v in chosen) for v, c in shown + extra]
+    return Facet(name, values, len(ranked) - len(shown) - sum(1 for v, _ in extra if v in counts))
+
+
 @dataclass
 class DiscoverPage:
     """What the discover page shows: search results, or, when search is down, a plain listing
@@ -139,6 +176,20 @@ class DiscoverPage:
     listing: list[dict]
     listing_total: int
     organisation_names: dict[str, str]
+
+    @property
+    def facets(self) -> list[Facet]:
+        if self.result is None:
+            return []
+        return [
+            facet(
+                name,
+                self.result.facets.get(FILTERS[name], {}),
+                self.asked.filters.get(name, []),
+                limit,
+            )
+            for name, limit in PAGE_FACETS.items()
+        ]
 
 
 async def discover_page(engine: SearchEngine, params: Mapping[str, Sequence[str]]) -> DiscoverPage:
