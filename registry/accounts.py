@@ -274,16 +274,6 @@ async def authenticate(email: str, password: str, *, allow_demo: bool) -> dict |
     return user
 
 
-async def memberships_of(user_id: int) -> list[dict]:
-    rows = await Membership.select(
-        Membership.role,
-        Membership.organisation.slug.as_alias("slug"),
-        Membership.organisation.name.as_alias("name"),
-        Membership.organisation.kind.as_alias("kind"),
-    ).where(Membership.user == user_id)
-    return sorted(rows, key=lambda row: row["name"])
-
-
 __all__ = [
     "ANONYMOUS",
     "Actor",

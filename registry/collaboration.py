@@ -17,7 +17,7 @@ from registry import audit, db, outbox
 from registry.accounts import Actor, organisation_by_slug, require
 from registry.catalogue import solution_ref
 from registry.errors import Conflict, NotFound
-from registry.tables import Adoption, Interest, Organisation, Sponsorship
+from registry.tables import Adoption, Interest, Sponsorship
 from registry.validation import MAX_STAFF_DAYS, Checker
 from registry.vocabulary import ADOPTION_STATUSES, INTEREST_LEVELS
 
@@ -438,11 +438,6 @@ async def organisation_activity(organisation_id: int) -> dict:
         "pledges": sorted(pledges, key=by_title),
         "owns": sorted(owns, key=by_title),
     }
-
-
-async def organisations_by_slug(slugs: list[str]) -> dict[str, dict]:
-    rows = await Organisation.select().where(Organisation.slug.is_in(slugs or [""]))
-    return {row["slug"]: row for row in rows}
 
 
 async def solution_with_activity(slug: str, actor: Actor) -> dict:
