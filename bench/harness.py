@@ -805,3 +805,59 @@ def run_sizes(script: Path, sizes: Sequence[int], options: list[str], keep: bool
             else:
                 shutil.rmtree(data_dir, ignore_errors=True)
     return results
+
+
+def bench_main(
+    script: Path,
+    run_size: Callable[[Any], Any],
+    summary: Callable[[list[dict]], None],
+    *,
+    default_sizes: Sequence[int],
+    profile_size: int,
+    heading: Callable[[list[int]], str],
+    description: str,
+) -> None:
+    """The command line both benchmarks share: `--sizes`, `--quick`, `--profile`, `--keep`, and
+    the hidden `--child SIZE --result FILE` with which the script runs one size in a process of
+    its own (`run_size(args)` there; its results go to FILE)."""
+    import argparse
+
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument(
+        "--sizes",
+        default=None,
+        help=f"comma-separated (default {','.join(str(s) for s in default_sizes)})",
+    )
+    parser.add_argument("--quick", action="store_true", help="1,000 solutions, shorter runs")
+    parser.add_argument(
+        "--profile",
+        action="store_true",
+        help=f"profile in-process instead (default size {profile_size:,})",
+    )
+    parser.add_argument("--profile-rounds", type=int, default=40)
+    parser.add_argument("--keep", action="store_true", help="keep the data directories")
+    parser.add_argument("--child", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--result", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+
+    if args.child:
+        results = asyncio.run(run_size(args))
+        Path(args.result).write_text(json.dumps(results))
+        return
+
+    if args.sizes:
+        sizes = [int(s.replace("_", "")) for s in args.sizes.split(",")]
+    elif args.quick:
+        sizes = [1_000]
+    elif args.profile:
+        sizes = [profile_size]
+    else:
+        sizes = list(default_sizes)
+    line(heading(sizes))
+    started = time.perf_counter()
+    options = ["--profile-rounds", str(args.profile_rounds)]
+    options += ["--quick"] * args.quick + ["--profile"] * args.profile
+    results = run_sizes(script, sizes, options, args.keep)
+    if results and not args.profile:
+        summary(results)
+    line(f"\nwhole run: {time.perf_counter() - started:.0f} s")

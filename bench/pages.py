@@ -16,9 +16,7 @@ a subprocess with its own temporary data directory. Run: `make bench`, or
 from __future__ import annotations
 
 import argparse
-import asyncio
 import cProfile
-import json
 import os
 import sqlite3
 import statistics
@@ -38,6 +36,7 @@ from harness import (
     Server,
     asgi_get,
     begin_size,
+    bench_main,
     budget_text,
     line,
     load_data,
@@ -45,7 +44,6 @@ from harness import (
     percentile,
     print_profile,
     raw_clients,
-    run_sizes,
     verdict,
     wrk_run,
 )
@@ -527,37 +525,19 @@ def summary(results: list[dict[str, Any]]) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
-    parser.add_argument("--sizes", default=None, help="comma-separated (default 10000)")
-    parser.add_argument("--quick", action="store_true", help="1,000 solutions, shorter runs")
-    parser.add_argument("--profile", action="store_true", help="profile in-process instead")
-    parser.add_argument("--profile-rounds", type=int, default=40)
-    parser.add_argument("--keep", action="store_true", help="keep the data directories")
-    parser.add_argument("--child", type=int, help=argparse.SUPPRESS)
-    parser.add_argument("--result", help=argparse.SUPPRESS)
-    args = parser.parse_args()
-
-    if args.child:
-        results = asyncio.run(run_size(args))
-        Path(args.result).write_text(json.dumps(results))
-        return
-
-    if args.sizes:
-        sizes = [int(s.replace("_", "")) for s in args.sizes.split(",")]
-    else:
-        sizes = [1_000] if args.quick else [BUDGET_SIZE]
-    line(
-        f"pages benchmark: {', '.join(f'{s:,}' for s in sizes)} synthetic solutions; "
-        f"{os.cpu_count()} cores; {len(DISCOVER)} discover addresses, as full pages and as htmx "
-        "fragments, and the solution pages"
+    bench_main(
+        Path(__file__).resolve(),
+        run_size,
+        summary,
+        default_sizes=[BUDGET_SIZE],
+        profile_size=BUDGET_SIZE,
+        heading=lambda sizes: (
+            f"pages benchmark: {', '.join(f'{s:,}' for s in sizes)} synthetic solutions; "
+            f"{os.cpu_count()} cores; {len(DISCOVER)} discover addresses, as full pages and as "
+            "htmx fragments, and the solution pages"
+        ),
+        description=(__doc__ or "").splitlines()[0],
     )
-    started = time.perf_counter()
-    options = ["--profile-rounds", str(args.profile_rounds)]
-    options += ["--quick"] * args.quick + ["--profile"] * args.profile
-    results = run_sizes(Path(__file__).resolve(), sizes, options, args.keep)
-    if results and not args.profile:
-        summary(results)
-    line(f"\nwhole run: {time.perf_counter() - started:.0f} s")
 
 
 if __name__ == "__main__":

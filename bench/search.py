@@ -48,6 +48,7 @@ from harness import (
     Server,
     asgi_get,
     begin_size,
+    bench_main,
     budget_text,
     disk_size,
     line,
@@ -57,7 +58,6 @@ from harness import (
     print_profile,
     raw_clients,
     registry_command,
-    run_sizes,
     stop_group,
     verdict,
     wrk_run,
@@ -622,42 +622,18 @@ def summary(results: list[dict[str, Any]]) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
-    parser.add_argument("--sizes", default=None, help="comma-separated (default 1000,10000,100000)")
-    parser.add_argument("--quick", action="store_true", help="1,000 solutions, fewer rounds")
-    parser.add_argument(
-        "--profile", action="store_true", help="profile in-process instead (default size 10,000)"
+    bench_main(
+        Path(__file__).resolve(),
+        run_size,
+        summary,
+        default_sizes=[1_000, 10_000, 100_000],
+        profile_size=BUDGET_SIZE,
+        heading=lambda sizes: (
+            f"search benchmark: {', '.join(f'{s:,}' for s in sizes)} synthetic solutions; "
+            f"{os.cpu_count()} cores; {len(MIX)} searches in the mix"
+        ),
+        description=(__doc__ or "").splitlines()[0],
     )
-    parser.add_argument("--profile-rounds", type=int, default=40)
-    parser.add_argument("--keep", action="store_true", help="keep the data directories")
-    parser.add_argument("--child", type=int, help=argparse.SUPPRESS)
-    parser.add_argument("--result", help=argparse.SUPPRESS)
-    args = parser.parse_args()
-
-    if args.child:
-        results = asyncio.run(run_size(args))
-        Path(args.result).write_text(json.dumps(results))
-        return
-
-    if args.sizes:
-        sizes = [int(s.replace("_", "")) for s in args.sizes.split(",")]
-    elif args.quick:
-        sizes = [1_000]
-    elif args.profile:
-        sizes = [BUDGET_SIZE]
-    else:
-        sizes = [1_000, 10_000, 100_000]
-    line(
-        f"search benchmark: {', '.join(f'{s:,}' for s in sizes)} synthetic solutions; "
-        f"{os.cpu_count()} cores; {len(MIX)} searches in the mix"
-    )
-    started = time.perf_counter()
-    options = ["--profile-rounds", str(args.profile_rounds)]
-    options += ["--quick"] * args.quick + ["--profile"] * args.profile
-    results = run_sizes(Path(__file__).resolve(), sizes, options, args.keep)
-    if results and not args.profile:
-        summary(results)
-    line(f"\nwhole run: {time.perf_counter() - started:.0f} s")
 
 
 if __name__ == "__main__":
