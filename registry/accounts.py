@@ -381,6 +381,29 @@ async def check_sign_in_allowed(address: str, email: str) -> None:
         raise TooManyAttempts(f"Too many sign-in attempts. Wait {minutes} minutes, then try again.")
 
 
+async def sign_in(
+    address: str, email: str, password: str, *, allow_demo: bool, previous_token: str | None
+) -> str:
+    """Sign a person in: the token of a new session. Every rule of signing in lives here, so
+    any way in gets them: both fields required, attempts limited per address and per account
+    (`TooManyAttempts`), each attempt recorded, the browser's previous session ended. A wrong
+    email or password is refused without saying which (`ValidationFailed` on "email")."""
+    email = email.strip()
+    missing = {}
+    if not email:
+        missing["email"] = "Enter your email address"
+    if not password:
+        missing["password"] = "Enter your password"  # noqa: S105 - a message, not a secret
+    if missing:
+        raise ValidationFailed(missing)
+    await check_sign_in_allowed(address, email)
+    user = await authenticate(email, password, allow_demo=allow_demo)
+    await record_sign_in_attempt(address, email, user is not None)
+    if user is None:
+        raise ValidationFailed({"email": "Enter a correct email address and password"})
+    return await start_session(user["id"], previous_token)
+
+
 async def record_sign_in_attempt(address: str, email: str, succeeded: bool) -> None:
     await SignInAttempt.insert(
         SignInAttempt(address=address[:64], email=email.strip().lower()[:254], succeeded=succeeded)

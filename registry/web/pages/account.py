@@ -12,10 +12,9 @@ from litestar.datastructures import Cookie, State
 from litestar.response import Redirect, Template
 
 from registry import accounts
+from registry.errors import ValidationFailed
 from registry.web.pages.common import actor_of, form_data, page, redirect
 from registry.web.security import session_cookie_name
-
-FAILED = "Enter a correct email address and password"
 
 
 def _safe_next(target: str | None) -> str:
@@ -73,23 +72,18 @@ class AccountPages(Controller):
                 demo=settings.is_development,
             )
 
-        errors = {}
-        if not email:
-            errors["email"] = "Enter your email address"
-        if not password:
-            errors["password"] = "Enter your password"  # noqa: S105 - a message, not a secret
-        if errors:
-            return again(errors, 422)
         try:
-            await accounts.check_sign_in_allowed(address, email)
+            token = await accounts.sign_in(
+                address,
+                email,
+                password,
+                allow_demo=settings.is_development,
+                previous_token=request.cookies.get(session_cookie_name(settings)),
+            )
         except accounts.TooManyAttempts as exc:
             return again({"email": exc.message}, 429)
-        user = await accounts.authenticate(email, password, allow_demo=settings.is_development)
-        await accounts.record_sign_in_attempt(address, email, user is not None)
-        if user is None:
-            return again({"email": FAILED}, 422)
-        previous = request.cookies.get(session_cookie_name(settings))
-        token = await accounts.start_session(user["id"], previous)
+        except ValidationFailed as exc:
+            return again(exc.fields, 422)
         response = redirect(next_path, "signed-in")
         response.cookies.append(_session_cookie(settings, token))
         return response
