@@ -189,3 +189,56 @@ async def test_a_milestone_does_not_name_a_linked_solution_still_in_draft(db):
     assert milestone["solution_slug"] is None
     assert milestone["solution_title"] is None
     assert milestone["progress"]["current"] == 0
+
+
+@pytest.mark.parametrize(
+    ("current", "target", "shown"),
+    [(199, 200, 99), (200, 200, 100), (250, 200, 100), (3, 16, 19), (1, 1000, 0), (0, 5, 0)],
+)
+def test_a_percentage_says_100_only_when_the_target_is_met(current, target, shown):
+    from registry.programmes.progress import percent_of
+
+    assert percent_of(current, target) == shown
+
+
+async def test_a_figure_one_short_of_its_target_is_not_shown_as_100_percent(db, tmp_path):
+    from litestar.testing import AsyncTestClient
+
+    from registry import indexing
+    from registry.web.app import create_app
+    from search.tantivy_engine import TantivyEngine
+    from tests.web import text_of
+
+    await make_org("digital-office", kind="national_body")
+    await programmes.save_programme(
+        SYSTEM,
+        {"slug": "boxes", "title": "Telecare boxes", "summary": "Boxes.", "status": "active"},
+        "digital-office",
+    )
+    await programmes.save_milestone(
+        SYSTEM,
+        "boxes",
+        {
+            "slug": "deployed",
+            "title": "Boxes deployed",
+            "metric": "recorded",
+            "target_value": 200,
+            "target_unit": "boxes",
+            "due_on": "2030-12-31",
+        },
+    )
+    await programmes.record_figure(
+        SYSTEM, "boxes", "deployed", {"value": 199, "as_of": "2026-11-01"}
+    )
+    engine = TantivyEngine(tmp_path / "index", indexing.SPEC)
+    await engine.apply_settings()
+    try:
+        app = create_app(engine=engine, database_pool=False)
+        async with AsyncTestClient(app=app) as client:
+            page = await client.get("/programmes/boxes")
+    finally:
+        await engine.close()
+    assert page.status_code == 200
+    words = text_of(page, "main")
+    assert "199 of 200 boxes (99%)" in words
+    assert "100%" not in words

@@ -100,6 +100,17 @@ def _status_reached(kind: str, current: str, target: str) -> bool:
     return order.index(current) > order.index(target)
 
 
+def percent_of(current: int | None, target: int | None) -> int | None:
+    """How far `current` is towards `target`, in whole percent (rounded half up) and at most
+    100; "100%" only once the target is met, so 199 of 200 is 99%. None when there is no figure
+    or no target. Every percentage the registry shows comes from here."""
+    if current is None or not target:
+        return None
+    if current >= target:
+        return 100
+    return min(99, (max(0, current) * 200 + target) // (2 * target))
+
+
 async def progress(milestone: Mapping[str, Any]) -> dict:
     """Where a milestone stands: current value, target, percentage, whether it is met, and the
     date its figure is as of (today for computed targets)."""
@@ -150,13 +161,10 @@ async def progress(milestone: Mapping[str, Any]) -> dict:
             current, as_of, note = None, None, "No figure has been recorded yet"
         else:
             current, as_of, note = latest["value"], latest["as_of"], latest["note"]
-    percent = None
-    if current is not None and target:
-        percent = min(100, round(100 * current / target))
     return {
         "current": current,
         "target": target,
-        "percent": percent,
+        "percent": percent_of(current, target),
         "met": current is not None and current >= target,
         "as_of": as_of,
         "note": note,

@@ -20,6 +20,7 @@ from litestar.template import TemplateConfig
 from markupsafe import Markup
 
 from registry import markdown, vocabulary
+from registry.programmes.progress import percent_of
 
 TEMPLATES_DIR = Path(__file__).resolve().parent.parent.parent / "templates"
 
@@ -142,6 +143,7 @@ def make_environment() -> Environment:
     }
     env.globals |= {
         "plural": plural,
+        "percent_of": percent_of,
         "page_href": page_href,
         "vocabulary": vocabulary,
         "LABELS": LABELS,
