@@ -14,9 +14,11 @@ their commits and rebuilds before the next search. `rebuild` fills a new generat
 live one and swaps it in (see `tantivy_generations`), replaying writes this process made
 meanwhile. When the spec no longer matches the index on disk, `apply_settings` replaces an empty
 index but will not discard a non-empty one: it raises `SearchUnavailable` asking for a rebuild,
-as searches do until `rebuild` has run with the new spec. On Linux the engine keeps some free
-memory at the top of malloc's heaps (`pad_the_heap`), which makes typo-tolerant searches for
-long words several times cheaper.
+as searches do until `rebuild` has run with the new spec. Every commit records the sizes of the
+index's files, and an index whose files no longer match is refused rather than mapped, since a
+file cut short under a memory map crashes the process (see `tantivy_manifest`). On Linux the
+engine keeps some free memory at the top of malloc's heaps (`pad_the_heap`), which makes
+typo-tolerant searches for long words several times cheaper.
 """
 
 from __future__ import annotations
@@ -41,6 +43,7 @@ from typing import Any, TypeVar
 import tantivy
 
 from search import tantivy_generations as generations
+from search import tantivy_manifest as manifest
 from search.documents import primary_key
 from search.filters import NormalisedFilters, normalise_filters
 from search.highlight import join_values, mark_spans, snippet, strip_markers
@@ -290,7 +293,7 @@ class TantivyEngine:
         return guard(run, f"the search index in {live.path} is unreadable")
 
     def _health(self) -> Health:
-        live = self._live.current()
+        live = self._live.verify()  # before the probe touches a file that may be cut short
 
         def probe() -> int:
             searcher = live.index.searcher()
@@ -330,6 +333,7 @@ class TantivyEngine:
                 lambda: tantivy.Index(self._layout.schema, path=str(building.path), reuse=False),
                 f"cannot create a search index in {building.path}",
             )
+            manifest.record(building.path)
             generations.write_layout(building.path, self._layout.fingerprint)
             generations.publish(self.directory, building.name)
         except BaseException:
@@ -383,6 +387,7 @@ class TantivyEngine:
             finally:
                 # also gives the directory lock back, so other processes can write
                 quietly(writer.wait_merging_threads)
+            manifest.record(live.path)
             self._live.reloaded(live)
             if self._journal is not None:
                 self._journal.append(record)
@@ -468,6 +473,7 @@ class TantivyEngine:
             path = build.building.path
             guard(build.writer.commit, f"cannot write the new search index in {path}")
             guard(build.writer.wait_merging_threads, f"cannot write the new index in {path}")
+            manifest.record(path)
             generations.write_layout(path, self._layout.fingerprint)
             previous = generations.read_pointer(self.directory)
             generations.publish(self.directory, build.building.name)

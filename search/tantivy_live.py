@@ -6,6 +6,9 @@ changed (a rebuild, maybe by another process) or reloads its readers when `meta.
 commit, maybe by another process). Each open and reload gets a new `version` number, handed out
 together with a searcher, so results cached per version can never outlive the state they were
 computed from. Tantivy failures, including Rust panics, become `SearchUnavailable` via `guard`.
+Before an index is opened or reloaded, and at most every `VERIFY_EVERY` seconds while it is
+live, its segment files are checked against their recorded sizes (`tantivy_manifest`): a file cut
+short under a memory map would otherwise kill the process at its next read.
 """
 
 from __future__ import annotations
@@ -20,10 +23,13 @@ from typing import TypeVar
 import tantivy
 
 from search import tantivy_generations as generations
+from search import tantivy_manifest as manifest
 from search.tantivy_text import ANALYZER_NAME
 from search.types import SearchUnavailable
 
 T = TypeVar("T")
+
+VERIFY_EVERY = 1.0  # seconds; a few dozen stats, cheap beside a search
 
 
 class Live:
@@ -46,6 +52,7 @@ class Live:
         self.meta_sig = meta_sig
         self.problem = problem  # why it cannot be used (built for another spec), if it cannot
         self.version = version
+        self.verified_at = time.monotonic()
 
 
 class LiveIndex:
@@ -85,7 +92,18 @@ class LiveIndex:
         with self._lock:
             self._live = None
 
+    def verify(self) -> Live:
+        """The live index, its files checked now; a damaged one is let go (its memory maps with
+        it) and `SearchUnavailable` raised."""
+        live = self.current()
+        self._verify(live)
+        return live
+
     def open_index(self, path: Path) -> tantivy.Index:
+        damaged = manifest.problem(path)
+        if damaged:
+            raise SearchUnavailable(damaged)
+
         def open_() -> tantivy.Index:
             index = tantivy.Index.open(str(path))
             index.register_tokenizer(ANALYZER_NAME, self._analyzer)
@@ -108,10 +126,26 @@ class LiveIndex:
         if meta_sig != live.meta_sig:
             with self._lock:
                 if meta_sig != live.meta_sig:
+                    damaged = manifest.problem(live.path)
+                    if damaged:
+                        self._live = None
+                        raise SearchUnavailable(damaged)
                     guard(live.index.reload, f"the search index in {live.path} is unreadable")
                     live.meta_sig = meta_sig
                     live.version = next(self._versions)
+                    live.verified_at = time.monotonic()
+        elif time.monotonic() - live.verified_at > VERIFY_EVERY:
+            self._verify(live)
         return live
+
+    def _verify(self, live: Live) -> None:
+        damaged = manifest.problem(live.path)
+        if damaged:
+            with self._lock:
+                if self._live is live:
+                    self._live = None
+            raise SearchUnavailable(damaged)
+        live.verified_at = time.monotonic()
 
     def _open(self, pointer_sig: generations.Signature) -> Live:
         name = generations.read_pointer(self.directory)
