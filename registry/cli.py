@@ -169,7 +169,7 @@ def add_member(email: str, organisation: str, role: str) -> None:
 @main.command("demo-accounts")
 def demo_accounts() -> None:
     """Create demo accounts for a few councils and the Digital Office (development only)."""
-    from registry.seeding import DEMO_PASSWORD, NotInDevelopment, load_demo_accounts
+    from registry.accounts.demo import DEMO_PASSWORD, NotInDevelopment, load_demo_accounts
 
     async def work():
         try:
@@ -181,6 +181,26 @@ def demo_accounts() -> None:
     for email, organisation, role in _run(work):
         click.echo(f"  {email:40} {role:12} {organisation}")
     click.echo(f"Every demo account's password is: {DEMO_PASSWORD}")
+
+
+@main.group("sign-in-limits")
+def sign_in_limits() -> None:
+    """The limits on failed sign-ins (see the README)."""
+
+
+@sign_in_limits.command("clear")
+@click.option("--email", default=None, help="Clear the failures counted against this account.")
+@click.option("--address", default=None, help="Clear the failures counted from this address.")
+def clear_sign_in_limits(email: str | None, address: str | None) -> None:
+    """Let people sign in again now, rather than when the limit's quarter of an hour ends.
+
+    With --email, the account's failures (from every address); with --address, the address's
+    failures (at every account); with both, the account's, the address's and those of that
+    account from that address; with neither, every failure counted."""
+    from registry import accounts
+
+    cleared = _run(lambda: accounts.clear_limits(email=email, address=address))
+    click.echo(f"Cleared {cleared} sign-in limit counter(s).")
 
 
 @main.command()

@@ -7,6 +7,7 @@ deployment check in the tests holds docker-compose.yml to this list (`VARIABLES`
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import secrets
 from collections.abc import Mapping
@@ -32,6 +33,7 @@ VARIABLES: dict[str, bool] = {
     # give it to the running registry.
     "MEILI_MASTER_KEY": False,
     "REGISTRY_LOG_LEVEL": False,
+    "REGISTRY_TRUSTED_PROXIES": False,
 }
 
 
@@ -50,6 +52,8 @@ class Settings:
     meili_api_key: str | None
     meili_index_prefix: str
     log_level: str
+    # The proxies whose X-Forwarded-For / Forwarded headers say who the client is.
+    trusted_proxies: tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...] = ()
 
     @property
     def is_development(self) -> bool:
@@ -114,6 +118,8 @@ class Settings:
         if log_level not in ("debug", "info", "warning", "error"):
             raise ConfigError(f"REGISTRY_LOG_LEVEL: {log_level!r} is not a log level")
 
+        trusted_proxies = _trusted_proxies(env.get("REGISTRY_TRUSTED_PROXIES", ""))
+
         return cls(
             environment=environment,
             data_dir=data_dir,
@@ -124,6 +130,7 @@ class Settings:
             meili_api_key=meili_api_key,
             meili_index_prefix=prefix,
             log_level=log_level,
+            trusted_proxies=trusted_proxies,
         )
 
 
@@ -148,6 +155,23 @@ def _database_url(raw: str, data_dir: Path, production: bool) -> str:
     raise ConfigError(
         f"DATABASE_URL: {raw!r} is neither sqlite:///path/to/file nor postgresql://user@host/db"
     )
+
+
+def _trusted_proxies(raw: str) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
+    """Comma-separated addresses or networks (`10.0.0.5, 172.16.0.0/12, fd00::/8`)."""
+    networks = []
+    for item in raw.split(","):
+        item = item.strip()
+        if not item:
+            continue
+        try:
+            networks.append(ipaddress.ip_network(item, strict=False))
+        except ValueError:
+            raise ConfigError(
+                f"REGISTRY_TRUSTED_PROXIES: {item!r} is not an IP address or network "
+                "(give addresses or CIDR networks separated by commas)"
+            ) from None
+    return tuple(networks)
 
 
 def _secret_key(raw: str, data_dir: Path, production: bool) -> str:

@@ -7,9 +7,6 @@ alone (so a second run changes nothing, and edits people made in the registry su
 record whose file changed is brought up to date through the same services people use, with
 their validation, audit events and search-outbox rows. Named adoptions and interests in a seed
 file are added; the loader never removes what councils recorded themselves.
-
-Demo accounts for development live here too: `load_demo_accounts` refuses to run outside
-`REGISTRY_ENV=development`, and sign-in refuses demo accounts outside development.
 """
 
 from __future__ import annotations
@@ -25,10 +22,9 @@ from typing import Any
 
 import yaml
 
-from registry import accounts, audit, catalogue, collaboration, db, programmes
-from registry.config import get_settings
+from registry import accounts, audit, catalogue, collaboration, db, markdown, programmes
 from registry.errors import RegistryError, ValidationFailed
-from registry.tables import Organisation, Programme, SeedRecord, User
+from registry.tables import Organisation, Programme, SeedRecord
 from registry.validation import Checker
 from registry.vocabulary import ORGANISATION_KINDS
 
@@ -127,7 +123,7 @@ def _check_organisation(item: Mapping[str, Any]) -> dict[str, Any]:
         or None,
         "is_island": bool(item.get("is_island", False)),
         "website": c.url("website", "Website"),
-        "description": c.text("description", "Description", max_length=5000),
+        "description": c.markdown("description", "Description", max_length=5000),
         "source": c.text("source", "Source", max_length=120, multiline=False),
     }
     c.raise_if_invalid()
@@ -151,6 +147,7 @@ async def _load_organisations(directory: Path, report: SeedReport) -> None:
             if await _unchanged(key, digest):
                 report.add("organisations", "unchanged")
                 continue
+            html = await markdown.render_when_saving(values["description"])
             async with db.transaction():
                 existing = (
                     await Organisation.select().where(Organisation.slug == values["slug"]).first()
@@ -161,6 +158,7 @@ async def _load_organisations(directory: Path, report: SeedReport) -> None:
                         await Organisation.update(
                             {
                                 **{getattr(Organisation, k): v for k, v in after.items()},
+                                Organisation.description_html: html,
                                 Organisation.updated_at: dt.datetime.now(dt.UTC),
                             }
                         ).where(Organisation.id == existing["id"])
@@ -175,7 +173,9 @@ async def _load_organisations(directory: Path, report: SeedReport) -> None:
                         )
                     report.add("organisations", "updated" if after else "unchanged")
                 else:
-                    inserted = await Organisation.insert(Organisation(**values))
+                    inserted = await Organisation.insert(
+                        Organisation(**values, description_html=html)
+                    )
                     await audit.record(
                         actor,
                         "organisation.create",
@@ -308,60 +308,6 @@ async def load_seeds(directory: Path = SEEDS_DIR) -> SeedReport:
     await _load_solutions(directory / "solutions", report)
     await _load_programmes(directory / "programmes", report)
     return report
-
-
-# -- development demo accounts ----------------------------------------------------------------
-
-DEMO_PASSWORD = "shared-solutions-demo"  # noqa: S105 - a published development-only password
-DEMO_ACCOUNTS = (
-    # email, name, organisation, role, Digital Office curator
-    ("officer@glasgow.demo.invalid", "Glasgow council officer", "glasgow-city", "member", False),
-    ("admin@fife.demo.invalid", "Fife organisation admin", "fife", "org_admin", False),
-    (
-        "officer@perth.demo.invalid",
-        "Perth and Kinross officer",
-        "perth-and-kinross",
-        "member",
-        False,
-    ),
-    (
-        "buyer@scotland-excel.demo.invalid",
-        "Scotland Excel procurement officer",
-        "scotland-excel",
-        "procurement",
-        False,
-    ),
-    (
-        "curator@digital-office.demo.invalid",
-        "Digital Office curator",
-        "digital-office",
-        "org_admin",
-        True,
-    ),
-)
-
-
-class NotInDevelopment(Exception):
-    pass
-
-
-async def load_demo_accounts() -> list[tuple[str, str, str]]:
-    """Create the demo accounts (idempotent). Only ever in development."""
-    if not get_settings().is_development:
-        raise NotInDevelopment(
-            "Demo accounts exist only in development (REGISTRY_ENV=development); "
-            "this registry runs with REGISTRY_ENV=production"
-        )
-    actor = accounts.system_actor("demo")
-    created = []
-    for email, name, organisation, role, curator in DEMO_ACCOUNTS:
-        if not await User.exists().where(User.email == email):
-            await accounts.create_user(
-                actor, email, name, DEMO_PASSWORD, is_digital_office=curator, is_demo=True
-            )
-        await accounts.add_member(actor, email, organisation, role)
-        created.append((email, organisation, role))
-    return created
 
 
 async def count_rows() -> dict[str, int]:

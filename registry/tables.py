@@ -36,7 +36,8 @@ class Organisation(Table):
     iso_3166_2 = Varchar(length=10, null=True, default=None)
     is_island = Boolean(default=False)
     website = Varchar(length=300, default="")
-    description = Text(default="")
+    description = Text(default="")  # Markdown
+    description_html = Text(default="")  # the description rendered and sanitised when saved
     source = Varchar(length=120, default="")
     created_at = Timestamptz(default=TimestamptzNow())
     updated_at = Timestamptz(default=TimestamptzNow())
@@ -65,7 +66,8 @@ class Solution(Table):
     slug = Varchar(length=80, unique=True, index=True)
     title = Varchar(length=200)
     summary = Varchar(length=280)
-    description = Text(default="")  # Markdown, sanitised when rendered
+    description = Text(default="")  # Markdown
+    description_html = Text(default="")  # the description rendered and sanitised when saved
     owner = ForeignKey(references=Organisation, on_delete=OnDelete.restrict, index=True)
     status = Varchar(length=20)  # vocabulary.STATUSES[kind]
     service_areas = JSON(default=[])
@@ -158,7 +160,8 @@ class Programme(Table):
     slug = Varchar(length=80, unique=True, index=True)
     title = Varchar(length=200)
     summary = Varchar(length=280)
-    description = Text(default="")
+    description = Text(default="")  # Markdown
+    description_html = Text(default="")  # the description rendered and sanitised when saved
     owner = ForeignKey(references=Organisation, on_delete=OnDelete.restrict)
     status = Varchar(length=20)  # vocabulary.PROGRAMME_STATUSES
     starts_on = Date(null=True, default=None)
@@ -178,7 +181,8 @@ class Milestone(Table):
     programme = ForeignKey(references=Programme, on_delete=OnDelete.cascade, index=True)
     slug = Varchar(length=80)
     title = Varchar(length=200)
-    description = Text(default="")
+    description = Text(default="")  # Markdown
+    description_html = Text(default="")  # the description rendered and sanitised when saved
     due_on = Date(null=True, default=None)
     metric = Varchar(length=30)  # vocabulary.MILESTONE_METRICS
     solution = ForeignKey(references=Solution, on_delete=OnDelete.restrict, null=True)
@@ -238,13 +242,14 @@ class WebSession(Table):
     expires_at = Timestamptz(default=TimestamptzNow())
 
 
-class SignInAttempt(Table):
-    """Recent sign-in attempts, counted per address and per account to slow guessing."""
+class SignInLimit(Table):
+    """Failed sign-ins counted per key ("address:…", "account:…", "account-address:…") in a
+    window that starts at the first failure, and the addresses each account signed in from
+    ("known:…"). One row per key, so an attempt is reserved with one conditional update."""
 
-    address = Varchar(length=64, index=True)
-    email = Varchar(length=254, index=True)
-    succeeded = Boolean(default=False)
-    created_at = Timestamptz(default=TimestamptzNow(), index=True)
+    key = Varchar(length=400, unique=True)
+    failures = Integer(default=0)
+    window_started_at = Timestamptz(default=TimestamptzNow(), index=True)
 
 
 class SeedRecord(Table):
@@ -275,5 +280,5 @@ ALL_TABLES: list[type[Table]] = [
     SearchOutbox,
     SeedRecord,
     WebSession,
-    SignInAttempt,
+    SignInLimit,
 ]

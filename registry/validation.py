@@ -16,6 +16,7 @@ from functools import lru_cache
 from typing import Any
 from urllib.parse import urlsplit
 
+from registry import markdown
 from registry.errors import ValidationFailed
 
 SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
@@ -84,6 +85,15 @@ class Checker:
                 self.fail(name, f"{label} must be between {min_length} and {max_length} characters")
             else:
                 self.fail(name, f"{label} must be {max_length} characters or fewer")
+        return value
+
+    def markdown(self, name: str, label: str, *, max_length: int) -> str:
+        """Text that is shown rendered as Markdown: no more markup than renders quickly."""
+        value = self.text(name, label, max_length=max_length)
+        problem = markdown.too_much_markup(value, label) if value else None
+        if problem:
+            self.fail(name, problem)
+            return ""
         return value
 
     def slug(self, name: str, label: str = "Slug", *, required: bool = True) -> str:

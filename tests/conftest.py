@@ -208,9 +208,9 @@ def cheap_password_hashing():
     (Production keeps the library's recommended parameters.)"""
     from argon2 import PasswordHasher
 
-    from registry import accounts
+    from registry.accounts import passwords
 
-    saved = accounts._hasher
-    accounts._hasher = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
+    saved = passwords._hasher
+    passwords._hasher = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
     yield
-    accounts._hasher = saved
+    passwords._hasher = saved

@@ -10,9 +10,18 @@ from pathlib import Path
 import pytest
 
 from registry import accounts
+from registry.errors import ValidationFailed
 from registry.tables import Membership, User
 
-COMMANDS = ["migrate", "seed", "serve", "create-user", "add-member", "demo-accounts"]
+COMMANDS = [
+    "migrate",
+    "seed",
+    "serve",
+    "create-user",
+    "add-member",
+    "demo-accounts",
+    "sign-in-limits",
+]
 
 
 def registry(*args: str, env: dict | None = None, stdin: str | None = None):
@@ -89,7 +98,8 @@ def test_adding_an_unknown_user_says_so(db):
 
 
 async def test_demo_accounts_exist_only_in_development(db):
-    from registry.seeding import DEMO_PASSWORD, load_seeds
+    from registry.accounts.demo import DEMO_PASSWORD
+    from registry.seeding import load_seeds
 
     await load_seeds()
     refused = registry(
@@ -124,3 +134,33 @@ async def test_authentication_refuses_a_wrong_password_and_an_unknown_email(db):
     )
     assert await accounts.authenticate("nobody@example.gov.uk", PASSWORD, allow_demo=False) is None
     assert actor.user_id is not None
+
+
+async def test_an_administrator_clears_a_sign_in_limit(db):
+    from tests.factories import PASSWORD, make_actor
+
+    await make_actor(None, email="dana@example.gov.uk")
+
+    async def attempt(password: str) -> str:
+        try:
+            await accounts.sign_in(
+                "203.0.113.9",
+                "dana@example.gov.uk",
+                password,
+                allow_demo=False,
+                previous_token=None,
+            )
+        except accounts.TooManyAttempts:
+            return "refused"
+        except ValidationFailed:
+            return "wrong"
+        return "signed in"
+
+    for _ in range(accounts.MAX_FAILURES_PER_ACCOUNT_FROM_ADDRESS):
+        assert await attempt("a wrong password") == "wrong"
+    assert await attempt(PASSWORD) == "refused"
+
+    cleared = registry("sign-in-limits", "clear", "--email", "Dana@example.gov.uk")
+    assert cleared.returncode == 0, cleared.stderr
+    assert "Cleared 2 sign-in limit counter(s)." in cleared.stdout
+    assert await attempt(PASSWORD) == "signed in"

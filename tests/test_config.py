@@ -61,6 +61,8 @@ PRODUCTION = {
         ),
         ({"REGISTRY_SECRET_KEY": "short"}, "REGISTRY_SECRET_KEY"),
         ({"REGISTRY_LOG_LEVEL": "loud"}, "REGISTRY_LOG_LEVEL"),
+        ({"REGISTRY_TRUSTED_PROXIES": "10.0.0.1, proxy.internal"}, "REGISTRY_TRUSTED_PROXIES"),
+        ({"REGISTRY_TRUSTED_PROXIES": "10.0.0.0/33"}, "REGISTRY_TRUSTED_PROXIES"),
         ({**PRODUCTION, "DATABASE_URL": ""}, "DATABASE_URL"),
         ({**PRODUCTION, "REGISTRY_SECRET_KEY": ""}, "REGISTRY_SECRET_KEY"),
     ],
@@ -69,6 +71,14 @@ def test_a_bad_setting_is_refused_naming_the_variable(tmp_data_dir, env, variabl
     with pytest.raises(ConfigError) as refused:
         Settings.from_env({"REGISTRY_DATA_DIR": str(tmp_data_dir), **env})
     assert str(refused.value).startswith(f"{variable}:")
+
+
+def test_trusted_proxies_are_addresses_and_networks(tmp_data_dir):
+    settings = Settings.from_env(
+        {"REGISTRY_DATA_DIR": str(tmp_data_dir), "REGISTRY_TRUSTED_PROXIES": " 10.0.0.5,fd00::/8 "}
+    )
+    assert [str(network) for network in settings.trusted_proxies] == ["10.0.0.5/32", "fd00::/8"]
+    assert Settings.from_env({"REGISTRY_DATA_DIR": str(tmp_data_dir)}).trusted_proxies == ()
 
 
 def test_production_needs_no_data_directory_secret(tmp_data_dir):

@@ -34,7 +34,7 @@ def test_markup_is_built_only_from_sanitised_html():
                     if isinstance(node, ast.Call) and getattr(node.func, "id", "") == "Markup":
                         built.add(f"{path.relative_to(ROOT)}:{function.name}")
     assert built == {
-        "registry/web/templating.py:description_html",  # Markdown, rendered then cleaned by nh3
+        "registry/web/templating.py:description_html",  # rendered and cleaned by nh3 when saved
         "registry/web/templating.py:highlight_html",  # highlights, cleaned by nh3 to <mark> only
     }
 

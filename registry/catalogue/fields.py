@@ -100,7 +100,7 @@ def check_fields(checker: Checker, kind: str) -> tuple[dict[str, Any], dict[str,
             "title", "Title", required=True, min_length=3, max_length=200, multiline=False
         ),
         "summary": c.text("summary", "Summary", required=True, max_length=280),
-        "description": c.text("description", "Description", max_length=20_000),
+        "description": c.markdown("description", "Description", max_length=20_000),
         "owner": c.slug("owner", "Owner"),
         "status": c.choice("status", "Status", {s: s for s in STATUSES[kind]}, required=False)
         or "draft",

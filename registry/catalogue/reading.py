@@ -72,6 +72,7 @@ async def _view(row: dict) -> dict:
     owner = by_id[row["owner"]]
     return {
         **{k: row[k] for k in COMMON_FIELDS if k != "owner"},
+        "description_html": row["description_html"],  # sanitised when saved
         "id": row["id"],
         "kind": row["kind"],
         "owner": owner["slug"],

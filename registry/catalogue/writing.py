@@ -12,7 +12,7 @@ import datetime as dt
 from collections.abc import Mapping
 from typing import Any
 
-from registry import audit, db, outbox
+from registry import audit, db, markdown, outbox
 from registry.accounts import Actor, require
 from registry.catalogue.fields import (
     DETAIL_TABLES,
@@ -66,6 +66,7 @@ async def create_solution(actor: Actor, data: Mapping[str, Any]) -> dict:
         common["slug"] = await free_slug(common["title"])
 
     cols, det = _columns(common, detail, orgs)
+    cols["description_html"] = await markdown.render_when_saving(cols["description"])
     try:
         async with db.transaction():
             inserted = await Solution.insert(Solution(kind=kind, **cols))
@@ -140,6 +141,8 @@ async def update_solution(
     if not after:
         return current
     cols, det = _columns(common, detail, orgs)
+    if "description" in after:
+        cols["description_html"] = await markdown.render_when_saving(cols["description"])
     now = dt.datetime.now(dt.UTC)
     try:
         async with db.transaction():

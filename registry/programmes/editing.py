@@ -8,7 +8,7 @@ import datetime as dt
 from collections.abc import Mapping
 from typing import Any
 
-from registry import audit, db
+from registry import audit, db, markdown
 from registry.accounts import Actor, require_digital_office
 from registry.errors import NotFound, ValidationFailed
 from registry.programmes.progress import programme_row
@@ -28,6 +28,14 @@ from registry.vocabulary import (
 )
 
 
+async def _description_html(existing: Mapping | None, values: Mapping) -> dict[str, str]:
+    """The description's HTML to store with the change: rendered (before any transaction
+    starts) for a new row or a changed description, nothing otherwise."""
+    if existing and existing["description"] == values["description"]:
+        return {}
+    return {"description_html": await markdown.render_when_saving(values["description"])}
+
+
 def _check_programme(data: Mapping[str, Any]) -> tuple[Checker, dict]:
     c = Checker(data)
     values = {
@@ -36,7 +44,7 @@ def _check_programme(data: Mapping[str, Any]) -> tuple[Checker, dict]:
             "title", "Title", required=True, min_length=3, max_length=200, multiline=False
         ),
         "summary": c.text("summary", "Summary", required=True, max_length=280),
-        "description": c.text("description", "Description", max_length=20_000),
+        "description": c.markdown("description", "Description", max_length=20_000),
         "status": c.choice("status", "Status", PROGRAMME_STATUSES),
         "starts_on": c.date("starts_on", "Start date"),
         "ends_on": c.date("ends_on", "End date"),
@@ -59,6 +67,7 @@ async def save_programme(actor: Actor, data: Mapping[str, Any], owner_slug: str)
         checker.fail("owner", "Owner must be an organisation in the registry")
     checker.raise_if_invalid()
     existing = await Programme.select().where(Programme.slug == values["slug"]).first()
+    html = await _description_html(existing, values)
     async with db.transaction():
         if existing:
             before, after = audit.changes(existing, {**values, "owner": owner["id"]})
@@ -66,7 +75,7 @@ async def save_programme(actor: Actor, data: Mapping[str, Any], owner_slug: str)
                 return existing
             await Programme.update(
                 {
-                    **{getattr(Programme, k): v for k, v in values.items()},
+                    **{getattr(Programme, k): v for k, v in {**values, **html}.items()},
                     Programme.owner: owner["id"],
                     Programme.version: Programme.version + 1,
                     Programme.updated_at: dt.datetime.now(dt.UTC),
@@ -74,7 +83,7 @@ async def save_programme(actor: Actor, data: Mapping[str, Any], owner_slug: str)
             ).where(Programme.id == existing["id"])
             programme_id, action = existing["id"], "programme.update"
         else:
-            inserted = await Programme.insert(Programme(owner=owner["id"], **values))
+            inserted = await Programme.insert(Programme(owner=owner["id"], **values, **html))
             programme_id, action = inserted[0]["id"], "programme.create"
             before, after = None, values
         await audit.record(
@@ -132,7 +141,7 @@ async def save_milestone(actor: Actor, programme_slug: str, data: Mapping[str, A
         "title": c.text(
             "title", "Title", required=True, min_length=3, max_length=200, multiline=False
         ),
-        "description": c.text("description", "Description", max_length=5000),
+        "description": c.markdown("description", "Description", max_length=5000),
         "due_on": c.date("due_on", "Due date"),
         "metric": c.choice("metric", "What the target counts", MILESTONE_METRICS),
         "target_value": c.integer(
@@ -173,17 +182,20 @@ async def save_milestone(actor: Actor, programme_slug: str, data: Mapping[str, A
         .where((Milestone.programme == programme["id"]) & (Milestone.slug == values["slug"]))
         .first()
     )
+    html = await _description_html(existing, values)
     async with db.transaction():
         if existing:
             before, after = audit.changes(existing, values)
             if not after:
                 return existing
-            await Milestone.update({getattr(Milestone, k): v for k, v in values.items()}).where(
-                Milestone.id == existing["id"]
-            )
+            await Milestone.update(
+                {getattr(Milestone, k): v for k, v in {**values, **html}.items()}
+            ).where(Milestone.id == existing["id"])
             milestone_id, action = existing["id"], "milestone.update"
         else:
-            inserted = await Milestone.insert(Milestone(programme=programme["id"], **values))
+            inserted = await Milestone.insert(
+                Milestone(programme=programme["id"], **values, **html)
+            )
             milestone_id, action, before, after = (
                 inserted[0]["id"],
                 "milestone.create",

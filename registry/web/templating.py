@@ -1,9 +1,10 @@
 """Jinja set-up for the registry's pages: autoescaping everywhere, strict undefined names, and
 the filters that turn stored values into words people read (money, dates, labels).
 
-Two kinds of HTML reach templates already built, and both are made safe here, in Python, never
-with a `| safe` in a template: Markdown descriptions (rendered, then sanitised by nh3) and
-search highlights (escaped by the engine, then cleaned again so only `<mark>` survives).
+Two kinds of HTML reach templates already built, and both are marked safe here, in Python, never
+with a `| safe` in a template: descriptions (Markdown rendered, then sanitised by nh3, when they
+are saved; pages show the stored HTML) and search highlights (escaped by the engine, then cleaned
+again so only `<mark>` survives).
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.template import TemplateConfig
 from markupsafe import Markup
 
-from registry import markdown, vocabulary
+from registry import vocabulary
 from registry.programmes.progress import percent_of
 
 TEMPLATES_DIR = Path(__file__).resolve().parent.parent.parent / "templates"
@@ -93,9 +94,10 @@ def plural(count: int, singular: str, plural_form: str | None = None) -> str:
     return f"{count:,} {word}"
 
 
-def description_html(text: str) -> Markup:
-    """A Markdown description, rendered and sanitised (see registry.markdown)."""
-    return Markup(markdown.render(text))  # noqa: S704 - sanitised by nh3 in markdown.render
+def description_html(html: str) -> Markup:
+    """A description's HTML as stored with it: rendered from its Markdown and sanitised by nh3
+    when it was saved (registry.markdown), so a page never renders Markdown itself."""
+    return Markup(html)  # noqa: S704 - sanitised by nh3 in markdown.render, when saved
 
 
 def highlight_html(html: str) -> Markup:

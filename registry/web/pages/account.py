@@ -2,13 +2,18 @@
 
 Signing in starts a new server-side session with a token never used before (any session the
 browser held is ended first) and signing out ends it; both are POSTs carrying the CSRF token.
-Attempts are limited per address and per account.
+Failed attempts are limited per address and per account (`registry.accounts.signing_in`). The
+address is the connection's peer, or, when the peer is one of the configured trusted proxies
+(`REGISTRY_TRUSTED_PROXIES`), the client those proxies forwarded the request for.
 """
 
 from __future__ import annotations
 
+import ipaddress
+from collections.abc import Sequence
+
 from litestar import Controller, Request, Response, get, post
-from litestar.datastructures import Cookie, State
+from litestar.datastructures import Cookie, Headers, State
 from litestar.response import Redirect, Template
 
 from registry import accounts
@@ -22,6 +27,64 @@ def _safe_next(target: str | None) -> str:
     if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
         return target
     return "/account"
+
+
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+
+def _ip(value: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    """The IP address in one hop of a forwarding header ("203.0.113.7", "[2001:db8::1]:4711",
+    "192.0.2.1:8080", quoted or not), or None ("unknown", "_hidden", garbage)."""
+    value = value.strip().strip('"')
+    if value.startswith("["):
+        value = value[1:].partition("]")[0]
+    elif value.count(":") == 1:
+        value = value.partition(":")[0]
+    try:
+        return ipaddress.ip_address(value)
+    except ValueError:
+        return None
+
+
+def _forwarded_hops(headers: Headers) -> list[str]:
+    """The forwarded-for chain, first client first. X-Forwarded-For when there is one (what
+    proxies most often set), otherwise the `for=` of each element of Forwarded (RFC 7239)."""
+    hops = [
+        hop for value in headers.getall("x-forwarded-for", []) for hop in value.split(",") if hop
+    ]
+    if hops:
+        return hops
+    for value in headers.getall("forwarded", []):
+        for element in value.split(","):
+            for pair in element.split(";"):
+                name, _, hop = pair.partition("=")
+                if name.strip().lower() == "for":
+                    hops.append(hop)
+    return hops
+
+
+def client_address(peer: str | None, headers: Headers, trusted: Sequence[Network]) -> str:
+    """Who is asking, for counting failed sign-ins. Forwarding headers are believed only from a
+    trusted proxy, and only as far back as trusted proxies wrote them: walking the chain from
+    the nearest hop, the first address that is not a trusted proxy is the client (anything to
+    its left could have been written by that client)."""
+    if not peer:
+        return "unknown"
+    address = _ip(peer)
+
+    def is_trusted(ip) -> bool:
+        return ip is not None and any(ip in network for network in trusted)
+
+    if not is_trusted(address):
+        return str(address) if address is not None else peer
+    for hop in reversed(_forwarded_hops(headers)):
+        ip = _ip(hop)
+        if ip is None:
+            break  # a malformed hop: keep the last address a trusted proxy vouched for
+        address = ip
+        if not is_trusted(ip):
+            break
+    return str(address)
 
 
 def _session_cookie(settings, token: str, *, clear: bool = False) -> Cookie:
@@ -57,8 +120,12 @@ class AccountPages(Controller):
         email = str(data.get("email") or "").strip()
         password = str(data.get("password") or "")
         next_path = _safe_next(str(data.get("next") or ""))
-        address = request.client.host if request.client else "unknown"
         settings = state.settings
+        address = client_address(
+            request.client.host if request.client else None,
+            request.headers,
+            settings.trusted_proxies,
+        )
 
         def again(errors: dict[str, str], status: int) -> Template:
             return page(

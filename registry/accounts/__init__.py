@@ -1,0 +1,87 @@
+"""People and what they may do: actors and permissions (`actors`), users and memberships
+(`users`), passwords (`passwords`), sessions (`sessions`), signing in and its limits
+(`signing_in`), and the development demo accounts (`demo`).
+
+Other modules import from `registry.accounts`; the names they use are re-exported here.
+"""
+
+from registry.accounts.actors import (
+    ANONYMOUS,
+    ANY_ROLE,
+    CURATION,
+    PERMISSIONS,
+    Actor,
+    MembershipRef,
+    require,
+    require_digital_office,
+    system_actor,
+)
+from registry.accounts.passwords import (
+    MIN_PASSWORD_LENGTH,
+    check_password_rules,
+    hash_password,
+    password_matches,
+)
+from registry.accounts.sessions import (
+    SESSION_IDLE,
+    SESSION_LONGEST,
+    actor_for_session,
+    end_session,
+    start_session,
+)
+from registry.accounts.signing_in import (
+    ATTEMPT_WINDOW,
+    MAX_FAILURES_PER_ACCOUNT,
+    MAX_FAILURES_PER_ACCOUNT_FROM_ADDRESS,
+    MAX_FAILURES_PER_ADDRESS,
+    TooManyAttempts,
+    clear_limits,
+    sign_in,
+)
+from registry.accounts.users import (
+    add_member,
+    authenticate,
+    create_user,
+    load_actor,
+    organisation_by_slug,
+)
+from registry.errors import Conflict
+from registry.tables import Membership, Organisation, User, WebSession
+
+__all__ = [
+    "ANONYMOUS",
+    "ANY_ROLE",
+    "ATTEMPT_WINDOW",
+    "CURATION",
+    "MAX_FAILURES_PER_ACCOUNT",
+    "MAX_FAILURES_PER_ACCOUNT_FROM_ADDRESS",
+    "MAX_FAILURES_PER_ADDRESS",
+    "MIN_PASSWORD_LENGTH",
+    "PERMISSIONS",
+    "SESSION_IDLE",
+    "SESSION_LONGEST",
+    "Actor",
+    "Conflict",
+    "Membership",
+    "MembershipRef",
+    "Organisation",
+    "TooManyAttempts",
+    "User",
+    "WebSession",
+    "actor_for_session",
+    "add_member",
+    "authenticate",
+    "check_password_rules",
+    "clear_limits",
+    "create_user",
+    "end_session",
+    "hash_password",
+    "load_actor",
+    "organisation_by_slug",
+    "password_matches",
+    "require",
+    "require_digital_office",
+    "sign_in",
+    "start_session",
+    "system_actor",
+]

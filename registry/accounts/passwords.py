@@ -1,0 +1,80 @@
+"""Password hashing and checking (argon2id), always in worker threads, never on the event loop.
+
+One argon2id hash with the recommended parameters takes tens of milliseconds of CPU and 64 MiB
+of memory. Run on the event loop, a handful of parallel sign-ins would stall every other request
+for as long; run in an unbounded number of threads, a burst of them would exhaust memory. So
+every hash and check goes through one small pool of threads: sign-ins beyond its size wait their
+turn, and the event loop keeps serving everyone else.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from concurrent.futures import ThreadPoolExecutor
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+
+MIN_PASSWORD_LENGTH = 12
+MAX_PASSWORD_LENGTH = 256
+# How many hashes may run at once. Hashing is CPU-bound, so more threads than cores buys nothing;
+# at least two, so one slow check never holds every other one up.
+HASHING_THREADS = max(2, min(4, os.cpu_count() or 1))
+
+_hasher = PasswordHasher()  # argon2id with the library's current recommended parameters
+_pool: ThreadPoolExecutor | None = None
+# The hash checked when the email is unknown, so a wrong email costs the same time as a wrong
+# password. Made on first use with the hasher then in use (and again if the hasher changes), so
+# its cost always matches that of real users' hashes.
+_unknown_user: tuple[PasswordHasher, str] | None = None
+
+
+def _threads() -> ThreadPoolExecutor:
+    global _pool
+    if _pool is None:
+        _pool = ThreadPoolExecutor(max_workers=HASHING_THREADS, thread_name_prefix="password")
+    return _pool
+
+
+async def _off_the_loop(function, *args):
+    return await asyncio.get_running_loop().run_in_executor(_threads(), function, *args)
+
+
+def _matches(hasher: PasswordHasher, password_hash: str, password: str) -> bool:
+    try:
+        return hasher.verify(password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+async def hash_password(password: str) -> str:
+    return await _off_the_loop(_hasher.hash, password)
+
+
+async def password_matches(password_hash: str, password: str) -> bool:
+    return await _off_the_loop(_matches, _hasher, password_hash, password)
+
+
+async def unknown_user_hash() -> str:
+    global _unknown_user
+    hasher = _hasher
+    if _unknown_user is None or _unknown_user[0] is not hasher:
+        made = await _off_the_loop(hasher.hash, "no such user: this hash only equalises timing")
+        _unknown_user = (hasher, made)
+    return _unknown_user[1]
+
+
+async def check_against_nobody(password: str) -> None:
+    """Spend the time a real check would, for an email that belongs to nobody."""
+    await password_matches(await unknown_user_hash(), password)
+
+
+def check_password_rules(password: str, email: str) -> str | None:
+    if len(password) < MIN_PASSWORD_LENGTH:
+        return f"Password must be at least {MIN_PASSWORD_LENGTH} characters"
+    if len(password) > MAX_PASSWORD_LENGTH:
+        return f"Password must be {MAX_PASSWORD_LENGTH} characters or fewer"
+    if password.strip().lower() == email.strip().lower():
+        return "Password must not be your email address"
+    return None
