@@ -225,6 +225,10 @@ def serve(host: str, port: int, workers: int) -> None:
         interface=Interfaces.ASGI,
         workers=workers,
         log_level=settings.log_level,
+        # A worker killed by a fault (say SIGBUS from a damaged memory-mapped index) is
+        # replaced rather than taking the whole server down with it; granian still exits if
+        # the same worker dies again within seconds of its respawn (a crash loop).
+        respawn_failed_workers=True,
     ).serve()
 
 
