@@ -1,8 +1,10 @@
 """One error shape for every refusal: `{"error": {"code", "message", "fields"}}`.
 
-Domain errors map to their HTTP status here, so services never speak HTTP and handlers never
-build error bodies by hand. Unexpected exceptions become a 500 with a generic message (the
-detail goes to the log, not to the client).
+The one place a refusal becomes a response. A domain error answers with the status its class
+carries (`registry.errors`), so services never speak HTTP and handlers never build error bodies
+by hand; the API gets the JSON shape and people an error page, or the sign-in page when they
+must sign in first. Unexpected exceptions become a 500 with a generic message (the detail goes
+to the log, not to the client).
 """
 
 from __future__ import annotations
@@ -14,11 +16,10 @@ from litestar import MediaType, Request, Response
 from litestar.exceptions import HTTPException, ValidationException
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 
-from registry.errors import Conflict, NotFound, PermissionDenied, RegistryError, ValidationFailed
+from registry.errors import RegistryError, SignInRequired
 
 log = logging.getLogger("registry.web")
 
-STATUS = {NotFound: 404, PermissionDenied: 403, Conflict: 409, ValidationFailed: 422}
 HTTP_CODES = {
     400: "bad_request",
     401: "unauthorised",
@@ -48,8 +49,8 @@ def error_response(status: int, code: str, message: str, fields=None, headers=No
 
 
 def registry_error(_: Request, exc: RegistryError) -> Response:
-    status = next((s for cls, s in STATUS.items() if isinstance(exc, cls)), 400)
-    return error_response(status, exc.code, exc.message, exc.fields)
+    headers = {"www-authenticate": "Bearer"} if isinstance(exc, SignInRequired) else None
+    return error_response(exc.status, exc.code, exc.message, exc.fields, headers=headers)
 
 
 _MSGSPEC_WORDING = [
@@ -57,6 +58,8 @@ _MSGSPEC_WORDING = [
     (re.compile(r"Expected `int` >= (\d+)"), "must be a whole number of at least {0}"),
     (re.compile(r"Expected `int`"), "must be a whole number"),
     (re.compile(r"Expected `str` of length <= (\d+)"), "must be {0} characters or fewer"),
+    (re.compile(r"Expected `array` of length <= (\d+)"), "can be given at most {0} times"),
+    (re.compile(r"Invalid enum value"), "is not one of the values the API's schema lists"),
     (re.compile(r"Missing required"), "is required"),
 ]
 
@@ -107,8 +110,10 @@ def by_audience(json_handler):
     def handler(request: Request, exc: Exception) -> Response:
         if wants_json(request):
             return json_handler(request, exc)
-        from registry.web.pages.common import html_error
+        from registry.web.pages.common import html_error, sign_in_first
 
+        if isinstance(exc, SignInRequired):
+            return sign_in_first(request)
         if not isinstance(exc, RegistryError | HTTPException):
             log.exception(
                 "unhandled error on %s %s", request.method, request.url.path, exc_info=exc

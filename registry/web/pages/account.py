@@ -18,7 +18,7 @@ from litestar.response import Redirect, Template
 
 from registry import accounts
 from registry.errors import ValidationFailed
-from registry.web.pages.common import actor_of, form_data, page, redirect
+from registry.web.pages.common import form_data, page, redirect, signed_in_actor
 from registry.web.security import session_cookie_name
 
 
@@ -166,7 +166,5 @@ class AccountPages(Controller):
 
     @get("/account")
     async def account(self, request: Request) -> Response:
-        actor = actor_of(request)
-        if not actor.signed_in:
-            return Redirect(path="/sign-in?next=/account", status_code=303)
+        signed_in_actor(request)
         return page(request, "account/account.html", title="Your account")

@@ -5,13 +5,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import Any
+from urllib.parse import urlencode
 
 from litestar import Request, Response
 from litestar.exceptions import HTTPException, NotFoundException, PermissionDeniedException
 from litestar.response import Redirect, Template
 
 from registry.accounts import ANONYMOUS, Actor
-from registry.errors import Conflict, NotFound, PermissionDenied, RegistryError, ValidationFailed
+from registry.errors import RegistryError, SignInRequired
 
 # Fixed messages a redirect can ask the next page to show (?notice=...): only these keys are
 # ever displayed, so no text from the URL reaches the page.
@@ -33,6 +34,15 @@ NOTICES = {
 
 def actor_of(request: Request) -> Actor:
     return request.scope.get("actor") or ANONYMOUS  # type: ignore[return-value]
+
+
+def signed_in_actor(request: Request) -> Actor:
+    """The acting person on a page only signed-in people may see; anyone else is sent to sign
+    in (the error handler turns `SignInRequired` into that redirect)."""
+    actor = actor_of(request)
+    if not actor.signed_in:
+        raise SignInRequired("Sign in to see this page")
+    return actor
 
 
 def page(request: Request, template: str, status_code: int = 200, **context: Any) -> Template:
@@ -97,6 +107,7 @@ def error_summary(
 
 ERROR_TITLES = {
     400: "That request could not be understood",
+    401: "Sign in to continue",
     403: "You cannot do that",
     404: "Page not found",
     405: "That cannot be done here",
@@ -119,12 +130,18 @@ def error_page(request: Request, status: int, message: str) -> Template:
     )
 
 
+def sign_in_first(request: Request) -> Redirect:
+    """Where `SignInRequired` sends a person: the sign-in page, which brings them back to the
+    page they asked for (its path and query) once they are signed in."""
+    wanted = request.url.path
+    if request.url.query:
+        wanted += f"?{request.url.query}"
+    return Redirect(path=f"/sign-in?{urlencode({'next': wanted})}", status_code=303)
+
+
 def html_error(request: Request, exc: Exception) -> Response:
     if isinstance(exc, RegistryError):
-        status = {NotFound: 404, PermissionDenied: 403, Conflict: 409, ValidationFailed: 422}.get(
-            type(exc), 400
-        )
-        return error_page(request, status, exc.message)
+        return error_page(request, exc.status, exc.message)
     if isinstance(exc, PermissionDeniedException) and "CSRF" in str(exc.detail):
         return error_page(
             request,

@@ -26,7 +26,14 @@ from registry.vocabulary import (
     SOLUTION_KINDS,
     STATUSES,
 )
-from registry.web.pages.common import actor_of, as_list, form_data, page, redirect
+from registry.web.pages.common import (
+    actor_of,
+    as_list,
+    form_data,
+    page,
+    redirect,
+    signed_in_actor,
+)
 
 # Form fields holding one entry per line.
 LINE_FIELDS = {"tags", "lots", "awarded_suppliers"}
@@ -294,9 +301,7 @@ class SolutionPages(Controller):
 
     @get("/new")
     async def new(self, request: Request) -> Response:
-        actor = actor_of(request)
-        if not actor.signed_in:
-            return Redirect(path="/sign-in?next=/solutions/new", status_code=303)
+        signed_in_actor(request)
         kind = request.query_params.get("kind", "")
         if kind not in SOLUTION_KINDS:
             return page(
@@ -324,9 +329,7 @@ class SolutionPages(Controller):
 
     @get("/{slug:str}/edit")
     async def edit(self, request: Request, slug: FromPath[str]) -> Response:
-        actor = actor_of(request)
-        if not actor.signed_in:
-            return Redirect(path=f"/sign-in?next=/solutions/{slug}/edit", status_code=303)
+        actor = signed_in_actor(request)
         view = await catalogue.editable_solution(actor, slug)
         return await self._form(
             request, kind=view["kind"], values=_form_values(view), errors={}, solution=view
