@@ -16,11 +16,34 @@ from functools import lru_cache
 from typing import Any
 from urllib.parse import urlsplit
 
+from email_validator import EmailNotValidError, validate_email
+
 from registry import markdown
 from registry.errors import ValidationFailed
 
 SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
-EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+MAX_EMAIL_LENGTH = 254  # the longest address SMTP carries (RFC 5321 with RFC 3696 erratum)
+# Characters that mean something in a mailto: link (a query of extra recipients or headers, a
+# fragment, an escape): legal in the part before the @, but a published contact address made
+# with them could add recipients to the mail a reader sends.
+MAILTO_SPECIAL = frozenset("?#%&")
+# Invisible characters that change how text reads without showing themselves: bidirectional
+# embeddings, overrides, isolates and marks, and zero-width spaces and joiners. In a one-line
+# field (a title, a name) they only serve to make what is shown differ from what is stored.
+HIDDEN_CHARACTERS = frozenset(
+    "\u202a\u202b\u202c\u202d\u202e"  # embeddings and overrides
+    "\u2066\u2067\u2068\u2069"  # isolates
+    "\u200e\u200f\u061c"  # left-to-right, right-to-left and Arabic letter marks
+    "\u200b\u200c\u200d\u2060\ufeff"  # zero-width space, non-joiner, joiner, word joiner, BOM
+)
+# A number typed by a person is never longer than this; anything longer is refused unread.
+MAX_NUMBER_TEXT = 30
+# Digits are 0-9 only (Python's \d and int() also take full-width and other scripts' digits);
+# thousands separators, when used, sit every three digits.
+_WHOLE_NUMBER_RE = re.compile(r"-?(?:[0-9]{1,3}(?:,[0-9]{3})+|[0-9]+)")
+_POUNDS_RE = re.compile(
+    r"£? ?(?P<pounds>[0-9]{1,3}(?:,[0-9]{3})+|[0-9]+)(?:\.(?P<pence>[0-9]{1,2}))?"
+)
 MAX_PENCE = 10_000_000_000  # £100 million: above any single pledge or framework value here
 MAX_STAFF_DAYS = 10_000
 
@@ -31,6 +54,11 @@ class _Missing:
 
 
 MISSING: Any = _Missing()
+
+
+class Pounds(str):
+    """Money as a person typed it in pounds (a form's amount field, like "£1,250.50"), which
+    `Checker.pence` reads as pounds. Any other text given to it is read as whole pence."""
 
 
 def _blank(value: Any) -> bool:
@@ -76,15 +104,24 @@ class Checker:
             self.fail(name, f"{label} must be text")
             return ""
         value = value.strip()
-        if not multiline and ("\n" in value or "\r" in value):
-            self.fail(name, f"{label} must be on one line")
-        if "\x00" in value:
-            self.fail(name, f"{label} must not contain a null character")
+        # Length first: whatever reads the value next (a pattern, a parser) only ever sees
+        # text of a bounded size. A value that fails any check comes back empty for the same
+        # reason.
         if len(value) < min_length or len(value) > max_length:
             if min_length:
                 self.fail(name, f"{label} must be between {min_length} and {max_length} characters")
             else:
                 self.fail(name, f"{label} must be {max_length} characters or fewer")
+            return ""
+        if not multiline and ("\n" in value or "\r" in value):
+            self.fail(name, f"{label} must be on one line")
+            return ""
+        if "\x00" in value:
+            self.fail(name, f"{label} must not contain a null character")
+            return ""
+        if not multiline and not HIDDEN_CHARACTERS.isdisjoint(value):
+            self.fail(name, f"{label} must not contain invisible formatting characters")
+            return ""
         return value
 
     def markdown(self, name: str, label: str, *, max_length: int) -> str:
@@ -161,10 +198,16 @@ class Checker:
             if required:
                 self.fail(name, f"Enter {_article(label)}")
             return None
-        number = _whole_number(value)
-        if number is None:
-            self.fail(name, f"{label} must be a whole number of pence")
-            return None
+        if isinstance(value, Pounds):
+            number = pounds_to_pence(value)
+            if number is None:
+                self.fail(name, f"{label} must be in pounds, like 2500 or 2,500.50")
+                return None
+        else:
+            number = _whole_number(value)
+            if number is None:
+                self.fail(name, f"{label} must be a whole number of pence")
+                return None
         if number < 0:
             self.fail(name, f"{label} must not be negative")
             return None
@@ -183,8 +226,11 @@ class Checker:
             return value.date()
         if isinstance(value, dt.date):
             return value
+        text = value.strip() if isinstance(value, str) else ""
         try:
-            parsed = dt.date.fromisoformat(str(value).strip())
+            if len(text) > 10:  # longer than YYYY-MM-DD
+                raise ValueError(text)
+            parsed = dt.date.fromisoformat(text)
         except ValueError:
             self.fail(name, f"{label} must be a real date, like 2025-03-31")
             return None
@@ -201,8 +247,12 @@ class Checker:
         return value
 
     def email(self, name: str, label: str, *, required: bool = False) -> str:
-        value = self.text(name, label, required=required, max_length=254, multiline=False)
-        if value and not EMAIL_RE.match(value):
+        """The address, lowercased. Its syntax only is checked (no look-up of the domain), and
+        only once it is known to be no longer than an address can be."""
+        value = self.text(
+            name, label, required=required, max_length=MAX_EMAIL_LENGTH, multiline=False
+        )
+        if value and not is_email_address(value):
             self.fail(name, f"{label} must be an email address, like name@example.gov.uk")
             return ""
         return value.lower()
@@ -230,6 +280,10 @@ class Checker:
         if _blank(value):
             return []
         if isinstance(value, str):
+            # No list of entries this size can be valid, so a longer text is not split at all.
+            if len(value) > max_items * (max_length + 2):
+                self.fail(name, f"{label} can have at most {max_items} entries")
+                return []
             items = [line.strip() for line in re.split(r"[\n\r]+", value)]
         elif isinstance(value, list | tuple):
             items = value
@@ -247,6 +301,9 @@ class Checker:
             if len(item) > max_length:
                 self.fail(name, f"Each of {label.lower()} must be {max_length} characters or fewer")
                 return []
+            if not HIDDEN_CHARACTERS.isdisjoint(item) or "\x00" in item:
+                self.fail(name, f"{label} must not contain invisible formatting characters")
+                return []
             if item not in cleaned:
                 cleaned.append(item)
         if len(cleaned) > max_items:
@@ -261,23 +318,29 @@ class Checker:
         if not isinstance(value, list | tuple):
             self.fail(name, f"{label} must be a list of titles and web addresses")
             return []
+        if len(value) > max_items:
+            self.fail(name, f"{label} can have at most {max_items} entries")
+            return []
         cleaned = []
         for item in value:
             if not isinstance(item, Mapping):
                 self.fail(name, "Each link needs a title and a web address")
                 return []
-            title = str(item.get("title") or "").strip()
-            url = str(item.get("url") or "").strip()
+            title, url = item.get("title") or "", item.get("url") or ""
+            if not isinstance(title, str) or not isinstance(url, str):
+                self.fail(name, "Each link needs a title and a web address")
+                return []
+            title, url = title.strip(), url.strip()
             if not title or len(title) > 120:
                 self.fail(name, "Each link needs a title of 120 characters or fewer")
                 return []
-            if not is_web_url(url) or len(url) > 300:
+            if not HIDDEN_CHARACTERS.isdisjoint(title) or "\n" in title:
+                self.fail(name, "Each link title must be one line of visible text")
+                return []
+            if len(url) > 300 or not is_web_url(url):
                 self.fail(name, "Each link needs a web address starting https://")
                 return []
             cleaned.append({"title": title, "url": url})
-        if len(cleaned) > max_items:
-            self.fail(name, f"{label} can have at most {max_items} entries")
-            return []
         return cleaned
 
 
@@ -294,10 +357,7 @@ def _whole_number(value: Any) -> int | None:
     if isinstance(value, float):
         return int(value) if value.is_integer() else None
     if isinstance(value, str):
-        text = value.strip().replace(",", "")
-        if not re.fullmatch(r"-?\d{1,15}", text):
-            return None
-        return int(text)
+        return parse_whole_number(value)
     if isinstance(value, Decimal):
         try:
             return int(value) if value == value.to_integral_value() else None
@@ -311,12 +371,43 @@ def is_web_url(value: str) -> bool:
     return parts.scheme in ("http", "https") and bool(parts.hostname) and " " not in value
 
 
-def pounds_to_pence(value: str) -> int | None:
-    """'£1,250.50' -> 125050; None when it is not an amount of money with at most 2 decimals."""
-    text = value.strip().replace(",", "").removeprefix("£").strip()
-    if not re.fullmatch(r"\d{1,12}(\.\d{1,2})?", text):
+def parse_whole_number(value: str) -> int | None:
+    """A count as a person types it: '2500' or '2,500' -> 2500, '-3' -> -3. None for anything
+    else: separators out of place ('2,5', '1,2,3'), decimals, digits other than 0-9."""
+    text = value.strip()
+    if len(text) > MAX_NUMBER_TEXT or not _WHOLE_NUMBER_RE.fullmatch(text):
         return None
-    return int(Decimal(text) * 100)
+    return int(text.replace(",", ""))
+
+
+def pounds_to_pence(value: str) -> int | None:
+    """Money as a person types it in pounds: '£1,250.50' -> 125050, '1250.5' -> 125050,
+    '12,500' -> 1250000. None for anything else: separators out of place ('12,50,0.1'), more
+    than two decimals, a sign, digits other than 0-9."""
+    text = value.strip()
+    match = _POUNDS_RE.fullmatch(text) if len(text) <= MAX_NUMBER_TEXT else None
+    if match is None:
+        return None
+    pounds = int(match["pounds"].replace(",", ""))
+    return pounds * 100 + int((match["pence"] or "0").ljust(2, "0"))
+
+
+def is_email_address(value: str) -> bool:
+    """Whether `value` is one plain email address (no display name, quoting or IP address),
+    safe to put in a mailto: link. Call it on bounded text only."""
+    if not MAILTO_SPECIAL.isdisjoint(value):
+        return False
+    local, _, domain = value.rpartition("@")
+    # The demo accounts live under .invalid (RFC 6761), the reserved name that guarantees no
+    # mail is ever delivered; the library refuses reserved names, so such a domain's labels
+    # are checked as an ordinary domain's would be.
+    if domain.lower().endswith(".invalid"):
+        value = f"{local}@{domain[: -len('.invalid')]}.example"
+    try:
+        validate_email(value, check_deliverability=False)
+    except EmailNotValidError:
+        return False
+    return True
 
 
 @lru_cache(maxsize=1)
