@@ -16,7 +16,7 @@ from typing import Any, TypeVar
 from registry import audit, db, outbox
 from registry.accounts import Actor, organisation_by_slug, require
 from registry.catalogue import solution_ref
-from registry.errors import Conflict, NotFound
+from registry.errors import Conflict, NotFound, PermissionDenied
 from registry.tables import Adoption, Interest, Sponsorship
 from registry.validation import MAX_STAFF_DAYS, Checker
 from registry.vocabulary import ADOPTION_STATUSES, INTEREST_LEVELS
@@ -44,6 +44,11 @@ def _open_for_collaboration(solution: dict) -> None:
 
 
 async def _target(actor: Actor, solution_slug: str, organisation_slug: str, action: str):
+    """The solution and the organisation acted for, once the actor is known to be allowed to
+    act for it; every service here calls this before reading any other input."""
+    if not (actor.signed_in or actor.is_system):
+        # Refused before anything is looked up, with the refusal `require` gives them.
+        require(actor, action, {"id": None, "name": ""})
     solution = await solution_ref(solution_slug, actor)
     organisation = await organisation_by_slug(organisation_slug)
     require(actor, action, organisation)
@@ -231,7 +236,14 @@ async def _change_pledge(
     changes: dict = {Sponsorship.status: status, Sponsorship.updated_at: dt.datetime.now(dt.UTC)}
     if status == "withdrawn":
         changes[Sponsorship.withdrawn_at] = dt.datetime.now(dt.UTC)
-    from_statuses = ["pledged"] if status == "confirmed" else ["pledged", "confirmed"]
+    # A confirmed pledge is the organisation's commitment: undoing it takes the role that
+    # confirms. The statuses go into the update itself, so a confirmation landing between a
+    # check and the write cannot be undone by someone without that role.
+    may_undo_confirmation = actor.may("sponsorship.confirm", organisation["id"])
+    if status == "confirmed" or not may_undo_confirmation:
+        from_statuses = ["pledged"]
+    else:
+        from_statuses = ["pledged", "confirmed"]
     async with db.transaction():
         changed = (
             await Sponsorship.update(changes)
@@ -243,6 +255,17 @@ async def _change_pledge(
             .returning(Sponsorship.amount_pence, Sponsorship.staff_days)
         )
         if not changed:
+            confirmed = await Sponsorship.exists().where(
+                (Sponsorship.solution == solution["id"])
+                & (Sponsorship.organisation == organisation["id"])
+                & (Sponsorship.status == "confirmed")
+            )
+            if confirmed and status == "withdrawn":
+                raise PermissionDenied(
+                    f"{organisation['name']}'s pledge for {solution['title']} is confirmed: "
+                    "only an organisation administrator of "
+                    f"{organisation['name']} can withdraw it"
+                )
             raise NotFound(
                 f"{organisation['name']} has no {' or '.join(from_statuses)} pledge for "
                 f"{solution['title']}"

@@ -78,6 +78,15 @@ DETAIL_FIELDS = {
     "component": ("licence", "repository_url", "software_type", "development_status"),
     "platform": ("operator", "hosting"),
 }
+# Facts that come from reference documents, which only the Digital Office's curators and the
+# seed loader may set or change: a member who could set them could claim "400 councils use it"
+# and rank first by adoption. Each with its label, for the refusal that names it.
+CURATOR_FIELDS = {
+    "reported_adopters": "Reported number of councils using it",
+    "reported_interested": "Reported number of councils interested",
+    "reported_note": "Note on reported figures",
+    "source": "Source",
+}
 # Detail fields that name organisations by slug; stored as ids (or, for sponsors, slugs).
 ORGANISATION_FIELDS = {"owner", "procurement_body", "operator"}
 JSON_COLUMNS = {"service_areas", "characteristics", "tags", "links"}
@@ -112,13 +121,13 @@ def check_fields(checker: Checker, kind: str) -> tuple[dict[str, Any], dict[str,
         "contact_email": c.email("contact_email", "Contact email"),
         "funding_target": c.pence("funding_target", "Funding target"),
         "reported_adopters": c.integer(
-            "reported_adopters", "Reported number of councils using it", maximum=400
+            "reported_adopters", CURATOR_FIELDS["reported_adopters"], maximum=400
         ),
         "reported_interested": c.integer(
-            "reported_interested", "Reported number of councils interested", maximum=400
+            "reported_interested", CURATOR_FIELDS["reported_interested"], maximum=400
         ),
-        "reported_note": c.text("reported_note", "Note on reported figures", max_length=300),
-        "source": c.text("source", "Source", max_length=120, multiline=False),
+        "reported_note": c.text("reported_note", CURATOR_FIELDS["reported_note"], max_length=300),
+        "source": c.text("source", CURATOR_FIELDS["source"], max_length=120, multiline=False),
     }
     if kind == "procurement":
         detail = {

@@ -1,7 +1,8 @@
 """Writing solutions: create, edit, publish and retire.
 
-Every write takes the `Actor` doing it, checks their membership of the owning organisation,
-validates the whole record (reporting every problem at once), carries the version the caller
+Every write takes the `Actor` doing it and checks their membership of the owning organisation
+before reading a single field of the input (an anonymous caller is refused at once), validates
+the whole record (reporting every problem at once), carries the version the caller
 read (a stale one is refused with `Conflict`), and writes its audit event and search-outbox row
 in the same transaction as the change. Solutions are retired, never deleted.
 """
@@ -15,6 +16,7 @@ from typing import Any
 from registry import audit, db, markdown, outbox
 from registry.accounts import Actor, require
 from registry.catalogue.fields import (
+    CURATOR_FIELDS,
     DETAIL_TABLES,
     check_fields,
     fields_of,
@@ -22,10 +24,65 @@ from registry.catalogue.fields import (
     resolve_organisations,
 )
 from registry.catalogue.reading import editable_fields, get_solution
-from registry.errors import Conflict, ValidationFailed
-from registry.tables import Solution
+from registry.errors import Conflict, PermissionDenied, ValidationFailed
+from registry.tables import Organisation, Solution
 from registry.validation import Checker
 from registry.vocabulary import PUBLISHED_STATUS, SOLUTION_KINDS
+
+# One answer for every slug in use, whether or not the actor may see the solution holding it,
+# so that choosing a slug never tells anyone an unpublished draft exists.
+SLUG_TAKEN = "That web address name is taken; choose another"
+
+# -- who may write ----------------------------------------------------------------------------
+
+
+def _refuse_anonymous(actor: Actor, action: str) -> None:
+    """Someone not signed in gets the refusal `require` gives them, before any input is read.
+    (No organisation id matches `None`, so `require` always refuses them.)"""
+    if not (actor.signed_in or actor.is_system):
+        require(actor, action, {"id": None, "name": ""})
+
+
+async def _may_create(actor: Actor, data: Mapping[str, Any]) -> None:
+    """Refuse a creation before validating anything: by the actor's role in the owner the input
+    names, or, where it names no organisation in the registry, by whether they may register a
+    solution for any organisation at all (the missing owner is then reported with the rest)."""
+    _refuse_anonymous(actor, "solution.create")
+    owner_slug = data.get("owner")
+    owner = None
+    if isinstance(owner_slug, str) and 0 < len(owner_slug.strip()) <= 80:
+        owner = (
+            await Organisation.select(Organisation.id, Organisation.name)
+            .where(Organisation.slug == owner_slug.strip())
+            .first()
+        )
+    if owner is not None:
+        require(actor, "solution.create", owner)
+        if data.get("kind") == "procurement":
+            require(actor, "solution.create.procurement", owner)
+    elif not (actor.is_system or actor.organisations_for("solution.create")):
+        raise PermissionDenied("You are not a member of an organisation that registers solutions")
+
+
+def _refuse_curator_fields(
+    actor: Actor, checker: Checker, data: Mapping[str, Any], current: Mapping[str, Any]
+) -> None:
+    """Only curators and the seed loader set the reported facts; anyone else may send them only
+    unchanged (an edit form or API client sending back what it read), or empty on creation."""
+    if actor.is_system or actor.is_digital_office:
+        return
+    for name, label in CURATOR_FIELDS.items():
+        if name in data and not _same_value(data[name], current.get(name)):
+            checker.fail(name, f"{label} can be set only by the Digital Office")
+
+
+def _same_value(sent: Any, stored: Any) -> bool:
+    if sent is None or (isinstance(sent, str) and not sent.strip()):
+        return stored is None or stored == ""
+    if isinstance(sent, str) and stored is not None and not isinstance(stored, str):
+        return sent.strip() == str(stored)
+    return sent == stored
+
 
 # -- writing ----------------------------------------------------------------------------------
 
@@ -45,7 +102,9 @@ def _snapshot(common: dict, detail: dict) -> dict:
 
 
 async def create_solution(actor: Actor, data: Mapping[str, Any]) -> dict:
+    await _may_create(actor, data)
     checker = Checker(data)
+    _refuse_curator_fields(actor, checker, data, {})
     kind = checker.choice("kind", "Kind", SOLUTION_KINDS)
     checker.raise_if_invalid()
     common, detail = check_fields(checker, kind)
@@ -54,13 +113,14 @@ async def create_solution(actor: Actor, data: Mapping[str, Any]) -> dict:
     orgs = await resolve_organisations(checker, common, detail)
     owner = orgs.get(common["owner"])
     if owner is not None:
+        # Already required of the owner as sent; the slug as checked (trimmed) is the one used.
         require(actor, "solution.create", owner)
         if kind == "procurement":
             require(actor, "solution.create.procurement", owner)
     if common["status"] == "retired":
         checker.fail("status", "A new solution cannot start retired")
     if common["slug"] and await Solution.exists().where(Solution.slug == common["slug"]):
-        checker.fail("slug", "Slug is already used by another solution; choose another")
+        checker.fail("slug", SLUG_TAKEN)
     checker.raise_if_invalid()
     if not common["slug"]:
         common["slug"] = await free_slug(common["title"])
@@ -85,9 +145,7 @@ async def create_solution(actor: Actor, data: Mapping[str, Any]) -> dict:
             await outbox.enqueue(solution_id)
     except Exception as exc:
         if db.is_unique_violation(exc):
-            raise ValidationFailed(
-                {"slug": "Slug is already used by another solution; choose another"}
-            ) from exc
+            raise ValidationFailed({"slug": SLUG_TAKEN}) from exc
         raise
     return await get_solution(common["slug"], actor)
 
@@ -100,12 +158,15 @@ async def update_solution(
     actor: Actor, slug: str, changes: Mapping[str, Any], expected_version: int
 ) -> dict:
     """Apply `changes` (any subset of the fields) to the solution as of `expected_version`."""
+    _refuse_anonymous(actor, "solution.edit")
     current = await get_solution(slug, actor)
-    if not isinstance(expected_version, int) or isinstance(expected_version, bool):
-        raise ValidationFailed({"version": "Version must be the whole number you last read"})
     _may_edit(actor, current, "solution.edit")
+    if changes.get("status") == "retired":
+        _may_edit(actor, current, "solution.retire")
     if current["status"] == "retired":
         raise Conflict(f"{current['title']} is retired and can no longer be changed")
+    if not isinstance(expected_version, int) or isinstance(expected_version, bool):
+        raise ValidationFailed({"version": "Version must be the whole number you last read"})
     unknown = set(changes) - set(fields_of(current["kind"])) - {"kind", "version"}
     if unknown:
         raise ValidationFailed({name: "This field is not part of the solution" for name in unknown})
@@ -125,6 +186,7 @@ async def update_solution(
     if not merged.get("slug"):
         merged["slug"] = current["slug"]
     checker = Checker(merged)
+    _refuse_curator_fields(actor, checker, changes, before_input)
     common, detail = check_fields(checker, current["kind"])
     orgs = await resolve_organisations(checker, common, detail)
     if common["status"] == "draft" and current["status"] != "draft":
@@ -132,7 +194,7 @@ async def update_solution(
     if common["slug"] != current["slug"] and await Solution.exists().where(
         Solution.slug == common["slug"]
     ):
-        checker.fail("slug", "Slug is already used by another solution; choose another")
+        checker.fail("slug", SLUG_TAKEN)
     checker.raise_if_invalid()
     if common["status"] == "retired":
         _may_edit(actor, current, "solution.retire")
@@ -191,15 +253,15 @@ async def update_solution(
             await outbox.enqueue(current["id"])
     except Exception as exc:
         if db.is_unique_violation(exc):
-            raise ValidationFailed(
-                {"slug": "Slug is already used by another solution; choose another"}
-            ) from exc
+            raise ValidationFailed({"slug": SLUG_TAKEN}) from exc
         raise
     return await get_solution(common["slug"], actor)
 
 
 async def publish_solution(actor: Actor, slug: str, expected_version: int) -> dict:
+    _refuse_anonymous(actor, "solution.edit")
     current = await get_solution(slug, actor)
+    _may_edit(actor, current)
     if current["status"] != "draft":
         raise Conflict(f"{current['title']} is already published")
     return await update_solution(
@@ -213,6 +275,7 @@ async def retire_solution(actor: Actor, slug: str, expected_version: int) -> dic
 
 async def editable_solution(actor: Actor, slug: str) -> dict:
     """A solution the actor may edit (as `get_solution` gives it), or the refusal."""
+    _refuse_anonymous(actor, "solution.edit")
     view = await get_solution(slug, actor)
     _may_edit(actor, view)
     if view["status"] == "retired":

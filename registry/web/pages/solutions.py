@@ -17,7 +17,7 @@ from litestar.response import Redirect, Template
 
 from registry import catalogue, collaboration
 from registry.errors import Conflict, ValidationFailed
-from registry.validation import pounds_to_pence
+from registry.validation import Pounds
 from registry.vocabulary import (
     ADOPTION_STATUSES,
     CHARACTERISTICS,
@@ -79,11 +79,12 @@ FORM_ORDER = [
 ACTION_ORDER = ["organisation", "level", "amount", "staff_days", "note", "status", "status_on"]
 
 
-def _solution_input(form: dict[str, Any], kind: str) -> tuple[dict[str, Any], dict[str, str]]:
-    """Form values in the services' input shape; money typed in pounds becomes pence. An
-    unticked group of checkboxes sends nothing, so the kind's groups default to empty."""
+def _solution_input(form: dict[str, Any], kind: str) -> dict[str, Any]:
+    """Form values in the services' input shape, checked by nothing here: the service refuses
+    an actor who may not act before it reads any of them. Money typed in pounds is marked as
+    such for the service to read. An unticked group of checkboxes sends nothing, so the kind's
+    groups default to empty."""
     data: dict[str, Any] = {}
-    errors: dict[str, str] = {}
     for name, value in form.items():
         if name in LINE_FIELDS:
             data[name] = "\n".join(as_list(value))
@@ -91,19 +92,13 @@ def _solution_input(form: dict[str, Any], kind: str) -> tuple[dict[str, Any], di
             data[name] = as_list(value)
         else:
             data[name] = value[-1] if isinstance(value, list) else value
-    for name in MULTI_FIELDS & set(catalogue.fields_of(kind)):
-        data.setdefault(name, [])
-    for name, label in (
-        ("funding_target", "Funding target"),
-        ("estimated_value", "Estimated value"),
-    ):
-        raw = str(data.get(name) or "").strip()
-        if raw:
-            pence = pounds_to_pence(raw)
-            if pence is None:
-                errors[name] = f"{label} must be an amount in pounds, like 25000 or 25,000.50"
-            data[name] = pence
-    return data, errors
+    if kind in SOLUTION_KINDS:
+        for name in MULTI_FIELDS & set(catalogue.fields_of(kind)):
+            data.setdefault(name, [])
+    for name in ("funding_target", "estimated_value"):
+        if isinstance(data.get(name), str):
+            data[name] = Pounds(data[name])
+    return data
 
 
 def _form_values(view: dict[str, Any]) -> dict[str, Any]:
@@ -213,17 +208,11 @@ class SolutionPages(Controller):
     @post("/{slug:str}/pledge")
     async def pledge(self, request: Request, slug: FromPath[str]) -> Response:
         async def act(data: dict) -> str:
-            amount = str(data.get("amount") or "").strip()
-            pence = pounds_to_pence(amount) if amount else 0
-            if pence is None:
-                raise ValidationFailed(
-                    {"amount": "Amount must be in pounds, like 2500 or 2,500.50"}
-                )
             await collaboration.pledge(
                 actor_of(request),
                 slug,
                 str(data.get("organisation", "")),
-                amount_pence=pence,
+                amount_pence=Pounds(str(data.get("amount") or "")),
                 staff_days=str(data.get("staff_days") or "0"),
                 note=str(data.get("note") or ""),
             )
@@ -316,16 +305,17 @@ class SolutionPages(Controller):
     async def create(self, request: Request) -> Response:
         form = await form_data(request)
         kind = str(form.get("kind", ""))
-        if kind not in SOLUTION_KINDS:
-            raise ValidationFailed({"kind": "Select what kind of solution this is"})
-        data, errors = _solution_input(form, kind)
-        if not errors:
-            try:
-                created = await catalogue.create_solution(actor_of(request), data)
-                return redirect(f"/solutions/{created['slug']}", "created")
-            except ValidationFailed as exc:
-                errors = exc.fields
-        return await self._form(request, kind=kind, values=form, errors=errors, status_code=422)
+        try:
+            created = await catalogue.create_solution(
+                actor_of(request), _solution_input(form, kind)
+            )
+        except ValidationFailed as exc:
+            if kind not in SOLUTION_KINDS:
+                raise  # no form to show again: the error page names the field
+            return await self._form(
+                request, kind=kind, values=form, errors=exc.fields, status_code=422
+            )
+        return redirect(f"/solutions/{created['slug']}", "created")
 
     @get("/{slug:str}/edit")
     async def edit(self, request: Request, slug: FromPath[str]) -> Response:
@@ -340,20 +330,20 @@ class SolutionPages(Controller):
         actor = actor_of(request)
         form = await form_data(request)
         current = await catalogue.editable_solution(actor, slug)
-        data, errors = _solution_input(form, current["kind"])
+        data = _solution_input(form, current["kind"])
         data.pop("kind", None)
         version = data.pop("version", "")
+        errors: dict[str, str] = {}
         conflict = ""
-        if not errors:
-            try:
-                saved = await catalogue.update_solution(
-                    actor, slug, data, int(version) if str(version).isdigit() else -1
-                )
-                return redirect(f"/solutions/{saved['slug']}", "saved")
-            except ValidationFailed as exc:
-                errors = exc.fields
-            except Conflict as exc:
-                conflict = exc.message
+        try:
+            saved = await catalogue.update_solution(
+                actor, slug, data, int(version) if str(version).isdigit() else -1
+            )
+            return redirect(f"/solutions/{saved['slug']}", "saved")
+        except ValidationFailed as exc:
+            errors = exc.fields
+        except Conflict as exc:
+            conflict = exc.message
         view = await catalogue.editable_solution(actor, slug)
         if conflict:
             # Their input is kept; the form now carries the latest version, so saving again
