@@ -372,7 +372,14 @@ class MeiliEngine:
         status = client.health().get("status")
         if status != "available":
             raise SearchUnavailable(f"Meilisearch at {self.url} reports {status!r}")
-        documents = self._count(self.spec.name)
+        try:
+            documents = self._count(self.spec.name)
+        except MeilisearchApiError as exc:
+            if exc.code != "index_not_found":
+                raise
+            # the server answers but has lost the index (a wiped volume): a rebuild restores it
+            detail = f"Meilisearch at {self.url} has no index {self.spec.name!r} ({exc.code})"
+            return Health(ok=False, detail=detail, needs_rebuild=True)
         return Health(ok=True, detail=f"meilisearch: {documents} documents in {self.spec.name!r}")
 
     # -- rebuilding ---------------------------------------------------------------------------

@@ -160,11 +160,12 @@ class TantivyEngine:
         return await self._run(self._fingerprints, field_name)
 
     async def health(self) -> Health:
-        """`ok` when the index answers; otherwise not ok, with the reason (never raises for it)."""
+        """`ok` when the index answers; otherwise not ok, with the reason (never raises for it).
+        The index is in this process's hands, so whatever is wrong with it a rebuild replaces."""
         try:
             return await self._run(self._health)
         except SearchUnavailable as exc:
-            return Health(ok=False, detail=str(exc))
+            return Health(ok=False, detail=str(exc), needs_rebuild=not self._closed)
 
     async def rebuild(self, documents: Documents, progress: Progress | None = None) -> int:
         async with self._rebuild_lock:

@@ -140,6 +140,9 @@ class SearchResult:
 class Health:
     ok: bool
     detail: str = ""
+    # the engine answers but its index is missing or unreadable: a rebuild would repair it
+    # (unlike an engine that cannot be reached, where a rebuild could not help)
+    needs_rebuild: bool = False
 
 
 class SearchUnavailable(Exception):

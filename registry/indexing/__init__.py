@@ -6,6 +6,8 @@
   change) to the index, idempotently, with back-off on failure; `Indexer` is a process's loop.
 - `rebuild`: `reindex` builds a complete new index beside the live one and swaps it in;
   `check` compares the index with the database.
+- `repair`: `Repairer` rebuilds, in the background, an index the engine reports missing or
+  unreadable, one process at a time.
 """
 
 from registry.indexing.documents import (
@@ -18,6 +20,7 @@ from registry.indexing.documents import (
     sort_key,
 )
 from registry.indexing.rebuild import CheckReport, check, reindex
+from registry.indexing.repair import Repairer
 from registry.indexing.sync import (
     DrainResult,
     Indexer,
@@ -33,6 +36,7 @@ __all__ = [
     "CheckReport",
     "DrainResult",
     "Indexer",
+    "Repairer",
     "SearchUnavailable",
     "backoff",
     "check",

@@ -3,6 +3,8 @@
 The search engine and the outbox drainer live on `app.state`; the drainer is nudged after every
 request that may have changed something, so a change reaches the index right after its
 transaction commits, and it also wakes every few seconds for retries.
+The index repairer lives there too: it rebuilds an index that is lost or damaged while the
+server runs (see `registry.indexing.repair`).
 """
 
 from __future__ import annotations
@@ -53,6 +55,8 @@ async def healthz(state: State) -> Response[dict[str, object]]:
     search = "ok" if health.ok else "degraded"
     if not health.ok:
         log.warning("search engine unhealthy: %s", health.detail)
+        if health.needs_rebuild:
+            state.repairer.nudge()  # repair now rather than at its next look
     outbox = await indexing.outbox_summary() if database == "ok" else {}
     status = "ok"
     if database != "ok":
@@ -69,19 +73,24 @@ async def _nudge_after_writes(request: Request) -> None:
         request.app.state.indexer.nudge()
 
 
-async def _catch_up(engine: SearchEngine) -> None:
+async def _catch_up(engine: SearchEngine, repairer: indexing.Repairer) -> None:
     """An index that is empty beside a catalogue with solutions (a new data directory, a wiped
-    index) or unreadable (its layout changed with a new release) is rebuilt in the background;
-    until then searches see the old state or answer 503."""
-    try:
+    index) or unreadable (its layout changed with a new release) is rebuilt in the background,
+    by one process of the server; until then searches see the old state or answer 503. Later
+    damage is the repairer's to notice."""
+
+    async def needed() -> bool:
         try:
             empty = await engine.count() == 0
         except SearchUnavailable as exc:
             log.warning("the search index cannot be read (%s): rebuilding it", exc)
             empty = True
-        if empty and await indexing.published_ids():
+        return empty and bool(await indexing.published_ids())
+
+    try:
+        if await needed():
             log.info("rebuilding the search index from the database")
-            await indexing.reindex(engine)
+            await repairer.rebuild(needed)
     except SearchUnavailable as exc:
         log.warning("search is unavailable at start-up: %s", exc)
 
@@ -100,6 +109,7 @@ def create_app(
     owns_engine = engine is None
     engine = engine or indexing.make_engine(settings)
     indexer = indexing.Indexer(engine)
+    repairer = indexing.Repairer(engine, settings.data_dir)
     background: set[asyncio.Task] = set()
 
     async def startup(app: Litestar) -> None:
@@ -110,7 +120,8 @@ def create_app(
         except SearchUnavailable as exc:
             log.warning("search is unavailable at start-up: %s", exc)
         await indexer.start()
-        task = asyncio.create_task(_catch_up(engine))
+        await repairer.start()
+        task = asyncio.create_task(_catch_up(engine, repairer))
         background.add(task)
         task.add_done_callback(background.discard)
 
@@ -122,6 +133,7 @@ def create_app(
             for task in overrunning:
                 task.cancel()
             await asyncio.gather(*overrunning, return_exceptions=True)
+        await repairer.stop()
         await indexer.stop()
         if owns_engine:
             await engine.close()
@@ -151,7 +163,14 @@ def create_app(
             cookie_samesite="lax",
         ),
         template_config=template_config(),
-        state=State({"settings": settings, "search_engine": engine, "indexer": indexer}),
+        state=State(
+            {
+                "settings": settings,
+                "search_engine": engine,
+                "indexer": indexer,
+                "repairer": repairer,
+            }
+        ),
         openapi_config=OpenAPIConfig(
             title="Shared Solutions Registry",
             version="1",

@@ -514,6 +514,7 @@ async def test_a_missing_index_is_unavailable(fake, engine) -> None:
     health = await engine.health()
     assert not health.ok
     assert "index_not_found" in health.detail
+    assert health.needs_rebuild  # the server answers: rebuilding restores the index
 
 
 async def test_an_unreachable_server_is_unavailable_quickly() -> None:
@@ -533,6 +534,7 @@ async def test_an_unreachable_server_is_unavailable_quickly() -> None:
         health = await engine.health()
         assert not health.ok
         assert "cannot reach Meilisearch" in health.detail
+        assert not health.needs_rebuild  # no rebuild can reach it either
         assert time.monotonic() - started < 2
     finally:
         await engine.close()

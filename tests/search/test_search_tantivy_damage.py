@@ -68,6 +68,7 @@ async def test_an_index_with_a_file_cut_short_is_refused_with_the_file_named(tmp
     try:
         health = await engine.health()
         assert not health.ok
+        assert health.needs_rebuild
         assert victim.name in health.detail
         assert "written as" in health.detail
         with pytest.raises(SearchUnavailable, match="rebuild the index"):
