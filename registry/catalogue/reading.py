@@ -8,7 +8,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from registry.accounts import ANONYMOUS, Actor
-from registry.catalogue.fields import COMMON_FIELDS, DETAIL_FIELDS, DETAIL_TABLES
+from registry.catalogue.fields import COMMON_FIELDS, DETAIL_TABLES
+from registry.catalogue.kinds import KINDS
 from registry.errors import NotFound
 from registry.tables import Organisation, Solution
 
@@ -42,19 +43,22 @@ async def get_solution(slug: str, actor: Actor = ANONYMOUS) -> dict:
 
 
 async def _view(row: dict) -> dict:
+    kind = KINDS[row["kind"]]
     detail = await _detail(row["kind"], row["id"])
-    org_ids = {row["owner"]}
-    for name in ("procurement_body", "operator"):
-        if detail.get(name):
-            org_ids.add(detail[name])
-    sponsors = detail.get("sponsors") or []
+    # Organisations are stored by id in single fields and by slug in lists (sponsors).
+    org_ids, org_slugs = {row["owner"]}, set()
+    for f in kind.fields:
+        if f.type == "organisation" and detail.get(f.name):
+            org_ids.add(detail[f.name])
+        elif f.type == "organisations":
+            org_slugs |= set(detail.get(f.name) or [])
     orgs = await Organisation.select(
         Organisation.id,
         Organisation.slug,
         Organisation.name,
         Organisation.kind,
         Organisation.org_id,
-    ).where(Organisation.id.is_in(list(org_ids)) | Organisation.slug.is_in(sponsors or [""]))
+    ).where(Organisation.id.is_in(list(org_ids)) | Organisation.slug.is_in(list(org_slugs) or [""]))
     by_id = {o["id"]: o for o in orgs}
     by_slug = {o["slug"]: o for o in orgs}
 
@@ -62,13 +66,13 @@ async def _view(row: dict) -> dict:
         return {"slug": org["slug"], "name": org["name"]} if org else None
 
     details: dict[str, Any] = {}
-    for name in DETAIL_FIELDS[row["kind"]]:
-        value = detail.get(name)
-        if name in ("procurement_body", "operator"):
+    for f in kind.fields:
+        value = detail.get(f.name)
+        if f.type == "organisation":
             value = ref(by_id.get(value)) if value else None
-        elif name == "sponsors":
+        elif f.type == "organisations":
             value = [ref(by_slug[s]) for s in value or [] if s in by_slug]
-        details[name] = value
+        details[f.name] = value
     owner = by_id[row["owner"]]
     return {
         **{k: row[k] for k in COMMON_FIELDS if k != "owner"},
@@ -88,12 +92,13 @@ async def _view(row: dict) -> dict:
 def editable_fields(view: Mapping) -> dict[str, Any]:
     """A solution in the flat input shape `create_solution` and `update_solution` take."""
     values = {k: view[k] for k in COMMON_FIELDS}
-    for name, value in view["details"].items():
-        if name in ("procurement_body", "operator"):
+    for f in KINDS[view["kind"]].fields:
+        value = view["details"].get(f.name)
+        if f.type == "organisation":
             value = value["slug"] if value else ""
-        elif name == "sponsors":
-            value = [s["slug"] for s in value]
-        values[name] = value
+        elif f.type == "organisations":
+            value = [s["slug"] for s in value or []]
+        values[f.name] = value
     return values
 
 

@@ -18,6 +18,7 @@ from registry.accounts import Actor, require
 from registry.catalogue.fields import (
     CURATOR_FIELDS,
     DETAIL_TABLES,
+    ORGANISATION_FIELDS,
     check_fields,
     fields_of,
     free_slug,
@@ -91,9 +92,8 @@ def _columns(common: dict, detail: dict, orgs: dict[str, dict]) -> tuple[dict, d
     cols = {k: v for k, v in common.items() if k != "owner"}
     cols["owner"] = orgs[common["owner"]]["id"]
     det = dict(detail)
-    for name in ("procurement_body", "operator"):
-        if name in det:
-            det[name] = orgs[det[name]]["id"] if det[name] else None
+    for name in ORGANISATION_FIELDS & set(det):
+        det[name] = orgs[det[name]]["id"] if det[name] else None
     return cols, det
 
 
@@ -110,7 +110,7 @@ async def create_solution(actor: Actor, data: Mapping[str, Any]) -> dict:
     common, detail = check_fields(checker, kind)
     if not common["owner"]:
         checker.fail("owner", "Select the organisation that owns this solution")
-    orgs = await resolve_organisations(checker, common, detail)
+    orgs = await resolve_organisations(checker, kind, common, detail)
     owner = orgs.get(common["owner"])
     if owner is not None:
         # Already required of the owner as sent; the slug as checked (trimmed) is the one used.
@@ -188,7 +188,7 @@ async def update_solution(
     checker = Checker(merged)
     _refuse_curator_fields(actor, checker, changes, before_input)
     common, detail = check_fields(checker, current["kind"])
-    orgs = await resolve_organisations(checker, common, detail)
+    orgs = await resolve_organisations(checker, current["kind"], common, detail)
     if common["status"] == "draft" and current["status"] != "draft":
         checker.fail("status", "A published solution cannot go back to draft")
     if common["slug"] != current["slug"] and await Solution.exists().where(
