@@ -9,12 +9,20 @@ than silently ignored.
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from registry.errors import ValidationFailed
-from search import SearchEngine, SearchQuery, SearchResult, SearchUnavailable, SortField
+from search import (
+    MAX_TOTAL_HITS,
+    SearchEngine,
+    SearchQuery,
+    SearchResult,
+    SearchUnavailable,
+    SortField,
+)
 
 # public filter name -> index field
 FILTERS = {
@@ -41,6 +49,8 @@ OTHER_PARAMETERS = {"q", "sort", "page", "per_page"}
 MAX_QUERY_LENGTH = 200
 CROP_WORDS = 30
 MAX_VALUES = 50
+# Digits 0-9 only: str.isdigit() also takes "²" and other scripts' digits, which int() refuses.
+_WHOLE_NUMBER = re.compile(r"[0-9]{1,9}")
 
 
 @dataclass(frozen=True)
@@ -78,13 +88,20 @@ def parse(params: Mapping[str, Sequence[str]], *, max_per_page: int = 100) -> Di
 
     def whole(name: str, default: int, maximum: int) -> int:
         raw = single(name, str(default))
-        if not raw.isdigit() or not 1 <= int(raw) <= maximum:
-            problems[name] = f"{name} must be a whole number from 1 to {maximum}"
+        if not _WHOLE_NUMBER.fullmatch(raw) or not 1 <= int(raw) <= maximum:
+            problems[name] = f"{name} must be a whole number from 1 to {maximum:,}"
             return default
         return int(raw)
 
-    page = whole("page", 1, 10_000)
+    page = whole("page", 1, MAX_TOTAL_HITS)
     per_page = whole("per_page", 20, max_per_page)
+    if not problems.keys() & {"page", "per_page"} and page * per_page > MAX_TOTAL_HITS:
+        # Deeper pages would make the engine collect and skip every earlier hit.
+        problems["page"] = (
+            f"page goes at most to the first {MAX_TOTAL_HITS:,} results: page times per_page "
+            f"must be {MAX_TOTAL_HITS:,} or less (page {page} of {per_page} would reach result "
+            f"{page * per_page:,}); narrow the search"
+        )
     filters: dict[str, list[str]] = {}
     for name in FILTERS:
         values = [v.strip() for v in params.get(name, []) if v.strip()]
@@ -176,6 +193,22 @@ class DiscoverPage:
     listing: list[dict]
     listing_total: int
     organisation_names: dict[str, str]
+    cap: int = MAX_TOTAL_HITS
+
+    @property
+    def capped(self) -> bool:
+        """More results match than a listing pages through. The engine counts up to the cap, so
+        its total at the cap means "that many or more"; the database counts them all."""
+        if self.result is not None:
+            return self.result.total >= self.cap
+        return self.listing_total > self.cap
+
+    @property
+    def pageable(self) -> int:
+        """How many results the page links reach: whole pages within the cap, so no link
+        leads to a page that would be refused."""
+        total = self.result.total if self.result is not None else self.listing_total
+        return min(total, self.cap // self.asked.per_page * self.asked.per_page)
 
     @property
     def facets(self) -> list[Facet]:

@@ -7,6 +7,7 @@ process (the default) and a Meilisearch server (production). `search` never impo
 """
 
 from search.types import (
+    MAX_TOTAL_HITS,
     Field,
     FieldKind,
     Health,
@@ -20,6 +21,7 @@ from search.types import (
 )
 
 __all__ = [
+    "MAX_TOTAL_HITS",
     "Field",
     "FieldKind",
     "Health",

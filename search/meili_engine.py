@@ -2,17 +2,18 @@
 
 Settings come from the `IndexSpec` (`meili_settings`): searchable attributes in ranking order,
 filterable and sortable ones (the primary key always sortable, for ties), the default typo
-tolerance spelled out, and ranking rules with `sort` first so a requested sort is a strict order
-as in the embedded engine. Searches use page/hitsPerPage so `totalHits` is exact (up to
-`max_total_hits`), ask for facet counts of the filtered set, and take highlights with private-use
-marker tags turned into `<mark>` only after escaping (`search.highlight`). The client is
-synchronous and shares mutable headers between calls, so each thread of the engine's pool has its
-own client and every call runs off the event loop. Writes go in batches and wait for their tasks,
-raising `SearchUnavailable` if one fails; they are for background work (the outbox, the CLI),
-not request handlers. `rebuild` fills a fresh index, swaps it with the live one and deletes the
-old. The engine refuses the master key: only the master key may look keys up yet is not one. The
-key needs the actions search, documents.add, documents.get, documents.delete, indexes.create,
-indexes.get, indexes.delete, indexes.swap, settings.update, stats.get and tasks.get.
+tolerance spelled out, ranking rules with `sort` first so a requested sort is a strict order as in
+the embedded engine, and `pagination.maxTotalHits` at the one cap on paging, `MAX_TOTAL_HITS`.
+Searches use page/hitsPerPage so `totalHits` is exact (up to that cap), ask for facet counts of the
+filtered set, and take highlights with private-use marker tags turned into `<mark>` only after
+escaping (`search.highlight`). The client is synchronous and shares mutable headers between calls,
+so each thread of the engine's pool has its own client and every call runs off the event loop.
+Writes go in batches and wait for their tasks, raising `SearchUnavailable` if one fails; they are
+for background work (the outbox, the CLI), not request handlers. `rebuild` fills a fresh index,
+swaps it with the live one and deletes the old. The engine refuses the master key: only the master
+key may look keys up yet is not one. The key needs the actions search, documents.add,
+documents.get, documents.delete, indexes.create, indexes.get, indexes.delete, indexes.swap,
+settings.update, stats.get and tasks.get.
 """
 
 from __future__ import annotations
@@ -40,6 +41,7 @@ from search.documents import check_document
 from search.filters import meili_filter
 from search.highlight import POST, PRE, join_values, render, snippet, strip_markers, unmark
 from search.types import (
+    MAX_TOTAL_HITS,
     Documents,
     Health,
     Hit,
@@ -57,9 +59,7 @@ _HAS_WORD = re.compile(r"[^\W_]")
 _IN_FLIGHT = 4  # document batches a rebuild lets Meilisearch queue before waiting
 
 
-def meili_settings(
-    spec: IndexSpec, *, max_total_hits: int = 100_000, max_facet_values: int = 1000
-) -> dict[str, Any]:
+def meili_settings(spec: IndexSpec, *, max_facet_values: int = 1000) -> dict[str, Any]:
     """The index settings that make Meilisearch search the way `spec` says."""
     return {
         "searchableAttributes": list(spec.searchable),
@@ -74,7 +74,7 @@ def meili_settings(
             "disableOnAttributes": [],
         },
         "faceting": {"maxValuesPerFacet": max_facet_values, "sortFacetValuesBy": {"*": "alpha"}},
-        "pagination": {"maxTotalHits": max_total_hits},
+        "pagination": {"maxTotalHits": MAX_TOTAL_HITS},
         "distinctAttribute": None,
         "stopWords": [],
         "synonyms": {},
@@ -93,7 +93,6 @@ class MeiliEngine:
         timeout: float = 5.0,
         *,
         task_timeout: float = 300.0,
-        max_total_hits: int = 100_000,
         max_facet_values: int = 1000,
         threads: int = 8,
     ) -> None:
@@ -102,7 +101,6 @@ class MeiliEngine:
         self.batch_size = batch_size
         self.timeout = timeout
         self.task_timeout = task_timeout
-        self.max_total_hits = max_total_hits
         self.max_facet_values = max_facet_values
         self._api_key = api_key
         self._executor = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="meili")
@@ -274,9 +272,7 @@ class MeiliEngine:
                     f"the Meilisearch index {uid!r} has primary key {info['primaryKey']!r}, "
                     f"not {self.spec.primary_key!r}: rebuild the index"
                 )
-        settings = meili_settings(
-            self.spec, max_total_hits=self.max_total_hits, max_facet_values=self.max_facet_values
-        )
+        settings = meili_settings(self.spec, max_facet_values=self.max_facet_values)
         task = client.index(uid).update_settings(settings)
         self._wait(task.task_uid, f"apply the settings of {uid!r}")
 

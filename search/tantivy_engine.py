@@ -53,6 +53,7 @@ from search.tantivy_query import Scores, build_query, facet_counts, python_sort_
 from search.tantivy_text import ANALYZER_NAME, HighlightMatcher, QueryWord, build_analyzer
 from search.tantivy_text import query_words as parse_words
 from search.types import (
+    MAX_TOTAL_HITS,
     Documents,
     Health,
     Hit,
@@ -242,7 +243,7 @@ class TantivyEngine:
         total, documents, facets = guard(run, f"the search index in {live.path} is unreadable")
         return SearchResult(
             hits=self._hits(documents, words, query),
-            total=total,
+            total=min(total, MAX_TOTAL_HITS),  # counted as Meilisearch counts (see the cap)
             facets=facets,
             took_ms=(time.perf_counter() - started) * 1000,
             page=query.page,

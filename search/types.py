@@ -12,6 +12,12 @@ from collections.abc import AsyncIterator, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol, runtime_checkable
 
+# How deep a listing may page: no search returns a hit past the first MAX_TOTAL_HITS, and
+# `total` counts matches up to it, as Meilisearch does with its `pagination.maxTotalHits` (whose
+# default this is). Deeper, every request would collect and skip all the earlier hits: page
+# 10,000 of 100 cost 0.84 s of the search thread at 60,000 solutions.
+MAX_TOTAL_HITS = 1000
+
 
 class FieldKind(enum.StrEnum):
     TEXT = "text"  # tokenised, searchable, highlighted
@@ -79,6 +85,7 @@ class SearchQuery:
     paging is stable. `page` counts from 1. The highlights of the searchable fields named in
     `crop` are snippets of about `crop_length` words around their first match (Meilisearch's
     `attributesToCrop` and `cropLength`): what a results page shows of a long description.
+    A page must end within the first `MAX_TOTAL_HITS` hits (`page * per_page` at most that).
     """
 
     text: str = ""
@@ -110,6 +117,10 @@ class SearchQuery:
             raise ValueError("page must be 1 or more")
         if not 1 <= self.per_page <= 1000:
             raise ValueError("per_page must be between 1 and 1000")
+        if self.page * self.per_page > MAX_TOTAL_HITS:
+            raise ValueError(
+                f"page {self.page} of {self.per_page} goes past the first {MAX_TOTAL_HITS} hits"
+            )
 
 
 @dataclass(frozen=True)
@@ -128,6 +139,9 @@ class Hit:
 
 @dataclass(frozen=True)
 class SearchResult:
+    """`total` is the number of matching documents, counted up to `MAX_TOTAL_HITS` (a total
+    equal to it means "that many or more"); facet counts cover every match."""
+
     hits: list[Hit]
     total: int
     facets: dict[str, dict[str, int]]  # facet -> value -> count over the filtered result set

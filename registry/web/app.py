@@ -10,12 +10,15 @@ server runs (see `registry.indexing.repair`).
 from __future__ import annotations
 
 import asyncio
+import errno
 import logging
 from pathlib import Path
+from typing import Any
 
 from litestar import Litestar, Request, Response, get
 from litestar.config.csrf import CSRFConfig
 from litestar.datastructures import CacheControlHeader, State
+from litestar.file_system import BaseLocalFileSystem
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import JsonRenderPlugin, YamlRenderPlugin
 from litestar.static_files import create_static_files_router
@@ -183,12 +186,33 @@ def create_app(
     )
 
 
+# What the file system says of a path no file can have: a name or path too long, a file used as
+# a directory, a loop of links, bytes the file system does not take.
+NO_SUCH_FILE = {errno.ENAMETOOLONG, errno.ENOTDIR, errno.ELOOP, errno.EILSEQ}
+
+
+class AssetFiles(BaseLocalFileSystem):
+    """The files under /static and /assets. A path that cannot name a file (a NUL byte, a
+    300-character name) is not found, as any other missing file is, rather than an error."""
+
+    async def info(self, path: Any, **kwargs: Any) -> Any:
+        try:
+            return await super().info(path, **kwargs)
+        except ValueError as exc:  # "embedded null byte"
+            raise FileNotFoundError(path) from exc
+        except OSError as exc:
+            if exc.errno in NO_SUCH_FILE:
+                raise FileNotFoundError(path) from exc
+            raise
+
+
 def _asset_routers() -> list:
     cache = CacheControlHeader(max_age=3600, public=True)
     routers = [
         create_static_files_router(
             path="/static",
             directories=[Path(__file__).parent / "static"],
+            file_system=AssetFiles(),
             cache_control=cache,
             name="static",
         )
@@ -199,6 +223,7 @@ def _asset_routers() -> list:
                 create_static_files_router(
                     path=prefix,
                     directories=[directory],
+                    file_system=AssetFiles(),
                     cache_control=cache,
                     name=prefix,
                 )

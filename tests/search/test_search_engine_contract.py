@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 from search_corpus import CORPUS
 
-from search import SearchQuery, SearchResult, SortField
+from search import MAX_TOTAL_HITS, SearchQuery, SearchResult, SortField
 
 pytestmark = pytest.mark.engine_only
 
@@ -483,3 +483,23 @@ async def test_a_cropped_field_comes_back_as_a_snippet_around_its_first_match(
 async def test_only_searchable_fields_can_be_cropped(engine: Any) -> None:
     with pytest.raises(ValueError, match="cannot crop 'owner'"):
         await engine.search(SearchQuery(text="damp", crop=("owner",)))
+
+
+async def test_listings_page_no_deeper_than_the_stated_cap(empty_engine: Any) -> None:
+    many = [
+        {**copy.deepcopy(CORPUS[n % len(CORPUS)]), "id": f"doc-{n:05d}"}
+        for n in range(MAX_TOTAL_HITS + 50)
+    ]
+    await empty_engine.upsert(many)
+    per_page = 100
+    last = await empty_engine.search(SearchQuery(page=MAX_TOTAL_HITS // per_page, per_page=100))
+    # the last page within the cap is whole, in primary-key order like every other page
+    assert ids(last) == [f"doc-{n:05d}" for n in range(MAX_TOTAL_HITS - per_page, MAX_TOTAL_HITS)]
+    # the total is counted up to the cap, as Meilisearch counts its totalHits
+    assert last.total == MAX_TOTAL_HITS
+    for beyond in (
+        SearchQuery(page=MAX_TOTAL_HITS // per_page + 1, per_page=per_page),
+        SearchQuery(page=10_000, per_page=100),
+    ):
+        with pytest.raises(ValueError, match="past the first 1000 hits"):
+            await empty_engine.search(beyond)

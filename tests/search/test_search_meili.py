@@ -22,7 +22,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from search_corpus import CORPUS, SPEC
 
-from search import SearchQuery, SearchUnavailable, SortField
+from search import MAX_TOTAL_HITS, SearchQuery, SearchUnavailable, SortField
 from search.highlight import POST, PRE
 from search.meili_engine import RANKING_RULES, MeiliEngine, meili_settings
 
@@ -196,7 +196,13 @@ class FakeMeilisearch:
                 if self.search_response is not None:
                     return 200, self.search_response
                 docs = list(self.indexes[uid]["docs"].values())
-                return 200, {"hits": docs, "totalHits": len(docs), "processingTimeMs": 1}
+                # Meilisearch's finite pagination: no hit past `maxTotalHits` (default 1000),
+                # and `totalHits` counted up to it
+                cap = self.indexes[uid]["settings"].get("pagination", {}).get("maxTotalHits", 1000)
+                per_page = body.get("hitsPerPage", 20)
+                start = min((body.get("page", 1) - 1) * per_page, cap)
+                hits = docs[start : start + min(per_page, cap - start)]
+                return 200, {"hits": hits, "totalHits": min(len(docs), cap), "processingTimeMs": 1}
         return 404, {"message": f"no route {method} {'/'.join(parts)}", "code": "not_found"}
 
 
@@ -249,7 +255,7 @@ def documents(n: int) -> list[dict[str, Any]]:
 
 
 def test_settings_follow_the_spec() -> None:
-    settings = meili_settings(SPEC, max_total_hits=50_000, max_facet_values=500)
+    settings = meili_settings(SPEC, max_facet_values=500)
     assert settings["searchableAttributes"] == [
         "title",
         "summary",
@@ -271,7 +277,7 @@ def test_settings_follow_the_spec() -> None:
     }
     assert settings["typoTolerance"]["minWordSizeForTypos"] == {"oneTypo": 5, "twoTypos": 9}
     assert settings["typoTolerance"]["enabled"] is True
-    assert settings["pagination"] == {"maxTotalHits": 50_000}
+    assert settings["pagination"] == {"maxTotalHits": MAX_TOTAL_HITS}
     assert settings["faceting"]["maxValuesPerFacet"] == 500
 
 
@@ -452,6 +458,19 @@ async def test_a_search_asks_for_exact_totals_facets_and_marker_highlights(fake,
         "&lt;script&gt;<mark>alert</mark>(1)&lt;/script&gt; <mark>telecare</mark>"
     )
     assert found.highlights["tags"] == "<mark>telecare</mark>, alarms"
+
+
+async def test_the_index_pages_no_deeper_than_the_one_cap(fake, engine) -> None:
+    state, _ = fake
+    await engine.apply_settings()
+    await engine.upsert(documents(MAX_TOTAL_HITS + 20))
+    result = await engine.search(SearchQuery(page=10, per_page=100))
+    assert state.indexes[SPEC.name]["settings"]["pagination"] == {"maxTotalHits": MAX_TOTAL_HITS}
+    assert (len(result.hits), result.total) == (100, MAX_TOTAL_HITS)
+    searches = len(state.paths("POST"))
+    with pytest.raises(ValueError, match="past the first"):
+        await engine.search(SearchQuery(page=11, per_page=100))
+    assert len(state.paths("POST")) == searches  # refused without asking the server
 
 
 async def test_an_empty_search_lists_in_primary_key_order(fake, engine) -> None:

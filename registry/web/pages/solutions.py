@@ -9,6 +9,9 @@ the fields and the input kept; success redirects (303) to the page with a notice
 
 from __future__ import annotations
 
+import contextlib
+import re
+from collections.abc import Iterator
 from typing import Any
 
 from litestar import Controller, Request, Response, get, post
@@ -77,6 +80,27 @@ FORM_ORDER = [
     "version",
 ]
 ACTION_ORDER = ["organisation", "level", "amount", "staff_days", "note", "status", "status_on"]
+# A version is digits 0-9 only: str.isdigit() also takes "²", which int() refuses.
+VERSION_RE = re.compile(r"[0-9]{1,9}")
+
+
+def _version(raw: Any) -> int | None:
+    """The version a form carries, or None when it is not a whole number (the service then
+    refuses the change, naming the version field, once it knows who is acting)."""
+    raw = raw[-1] if isinstance(raw, list) and raw else raw
+    if isinstance(raw, str) and VERSION_RE.fullmatch(raw.strip()):
+        return int(raw)
+    return None
+
+
+@contextlib.contextmanager
+def _refusal_in_words() -> Iterator[None]:
+    """A one-button form (publish, retire) has no fields to show messages beside: its refusal
+    page says what was wrong in the field's own words."""
+    try:
+        yield
+    except ValidationFailed as exc:
+        raise ValidationFailed(exc.fields, " ".join(exc.fields.values()) or None) from exc
 
 
 def _solution_input(form: dict[str, Any], kind: str) -> dict[str, Any]:
@@ -336,9 +360,7 @@ class SolutionPages(Controller):
         errors: dict[str, str] = {}
         conflict = ""
         try:
-            saved = await catalogue.update_solution(
-                actor, slug, data, int(version) if str(version).isdigit() else -1
-            )
+            saved = await catalogue.update_solution(actor, slug, data, _version(version))
             return redirect(f"/solutions/{saved['slug']}", "saved")
         except ValidationFailed as exc:
             errors = exc.fields
@@ -362,15 +384,13 @@ class SolutionPages(Controller):
     @post("/{slug:str}/publish")
     async def publish(self, request: Request, slug: FromPath[str]) -> Redirect:
         version = (await form_data(request)).get("version", "")
-        await catalogue.publish_solution(
-            actor_of(request), slug, int(version) if str(version).isdigit() else -1
-        )
+        with _refusal_in_words():
+            await catalogue.publish_solution(actor_of(request), slug, _version(version))
         return redirect(f"/solutions/{slug}", "published")
 
     @post("/{slug:str}/retire")
     async def retire(self, request: Request, slug: FromPath[str]) -> Redirect:
         version = (await form_data(request)).get("version", "")
-        await catalogue.retire_solution(
-            actor_of(request), slug, int(version) if str(version).isdigit() else -1
-        )
+        with _refusal_in_words():
+            await catalogue.retire_solution(actor_of(request), slug, _version(version))
         return redirect(f"/solutions/{slug}", "retired")
