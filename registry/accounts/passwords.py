@@ -10,7 +10,9 @@ turn, and the event loop keeps serving everyone else.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
+import threading
 from concurrent.futures import ThreadPoolExecutor
 
 from argon2 import PasswordHasher
@@ -21,6 +23,9 @@ MAX_PASSWORD_LENGTH = 256
 # How many hashes may run at once. Hashing is CPU-bound, so more threads than cores buys nothing;
 # at least two, so one slow check never holds every other one up.
 HASHING_THREADS = max(2, min(4, os.cpu_count() or 1))
+# Hashing threads run at a lower scheduling priority than the threads serving requests, so a
+# burst of sign-ins takes the processors' spare time, not the time of people reading pages.
+HASHING_NICENESS = 10
 
 _hasher = PasswordHasher()  # argon2id with the library's current recommended parameters
 _pool: ThreadPoolExecutor | None = None
@@ -30,10 +35,21 @@ _pool: ThreadPoolExecutor | None = None
 _unknown_user: tuple[PasswordHasher, str] | None = None
 
 
+def _yield_to_requests() -> None:
+    """Lower the calling thread's priority (Linux gives each thread a nice value of its own;
+    elsewhere this changes nothing)."""
+    with contextlib.suppress(AttributeError, OSError):
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), HASHING_NICENESS)
+
+
 def _threads() -> ThreadPoolExecutor:
     global _pool
     if _pool is None:
-        _pool = ThreadPoolExecutor(max_workers=HASHING_THREADS, thread_name_prefix="password")
+        _pool = ThreadPoolExecutor(
+            max_workers=HASHING_THREADS,
+            thread_name_prefix="password",
+            initializer=_yield_to_requests,
+        )
     return _pool
 
 
