@@ -315,6 +315,8 @@ INSERTS = {
 def insert_rows(database: Path, rows: Rows) -> dict[str, int]:
     """Every row in one transaction with executemany: seconds at 100,000 solutions, where the
     per-solution services would take many minutes."""
+    from registry import markdown
+
     tables: dict[str, list[tuple]] = {
         "organisation": rows.organisations,
         "solution": rows.solutions,
@@ -331,6 +333,13 @@ def insert_rows(database: Path, rows: Rows) -> dict[str, int]:
                 marks = ", ".join("?" * len(columns.split(",")))
                 sql = f"INSERT INTO {table} ({columns}) VALUES ({marks})"  # noqa: S608 - constants
                 connection.executemany(sql, values)
+            # Pages show the HTML stored with each description, as the services store it when
+            # a description is saved.
+            for table in ("organisation", "solution"):
+                select = f"SELECT id, description FROM {table}"  # noqa: S608 - constants
+                rendered = [(markdown.render(text), n) for n, text in connection.execute(select)]
+                update = f"UPDATE {table} SET description_html = ? WHERE id = ?"  # noqa: S608
+                connection.executemany(update, rendered)
     finally:
         connection.close()
     return {table: len(values) for table, values in tables.items()}
