@@ -360,14 +360,6 @@ KINDS: dict[str, Kind] = {
                 fact="Problem",
             ),
             Field(
-                "sponsors",
-                "Sponsors",
-                "organisations",
-                max_items=20,
-                max_length=80,
-                legend="Which organisations set or sponsor this challenge?",
-            ),
-            Field(
                 "stage",
                 "Stage",
                 "choice",
@@ -378,6 +370,14 @@ KINDS: dict[str, Kind] = {
             ),
             Field("application_deadline", "Application deadline", "date"),
             Field("route_to_adoption", "Route to adoption", "text", max_length=5000),
+            Field(
+                "sponsors",
+                "Sponsors",
+                "organisations",
+                max_items=20,
+                max_length=80,
+                legend="Which organisations set or sponsor this challenge?",
+            ),
         ),
     ),
     "component": Kind(
@@ -388,20 +388,6 @@ KINDS: dict[str, Kind] = {
         PUBLISHED_STATUS["component"],
         ComponentDetail,
         (
-            Field(
-                "licence",
-                "Licence",
-                "licence",
-                hint="An SPDX licence identifier, like MIT, EUPL-1.2 or OGL-UK-3.0.",
-                width="fluid-one-third",
-            ),
-            Field(
-                "repository_url",
-                "Repository address",
-                "url",
-                hint="Starting https://",
-                fact="Repository",
-            ),
             Field(
                 "software_type",
                 "Software type",
@@ -419,6 +405,20 @@ KINDS: dict[str, Kind] = {
                 options=DEVELOPMENT_STATUSES,
                 vocabulary="development_status",
                 blank="Choose a status",
+            ),
+            Field(
+                "licence",
+                "Licence",
+                "licence",
+                hint="An SPDX licence identifier, like MIT, EUPL-1.2 or OGL-UK-3.0.",
+                width="fluid-one-third",
+            ),
+            Field(
+                "repository_url",
+                "Repository address",
+                "url",
+                hint="Starting https://",
+                fact="Repository",
             ),
         ),
     ),

@@ -19,6 +19,7 @@ from litestar.params import FromPath
 from litestar.response import Redirect, Template
 
 from registry import catalogue, collaboration
+from registry.catalogue.kinds import KINDS
 from registry.errors import Conflict, ValidationFailed
 from registry.validation import Pounds
 from registry.vocabulary import (
@@ -27,7 +28,6 @@ from registry.vocabulary import (
     INTEREST_LEVELS,
     SERVICE_AREAS,
     SOLUTION_KINDS,
-    STATUSES,
 )
 from registry.web.pages.common import (
     actor_of,
@@ -38,39 +38,17 @@ from registry.web.pages.common import (
     signed_in_actor,
 )
 
+_EVERY_FIELD = [f for kind in KINDS.values() for f in kind.all_fields]
 # Form fields holding one entry per line.
-LINE_FIELDS = {"tags", "lots", "awarded_suppliers"}
+LINE_FIELDS = {f.name for f in _EVERY_FIELD if f.widget == "lines"}
 # Form fields holding several checked values.
-MULTI_FIELDS = {"service_areas", "characteristics", "sponsors"}
-# The order the form shows its fields in, which the error summary follows.
-FORM_ORDER = [
-    "kind",
-    "title",
-    "summary",
-    "description",
-    "owner",
-    "slug",
-    "status",
-    "procurement_body",
-    "reference",
-    "call_off_method",
-    "lots",
-    "max_suppliers",
-    "awarded_suppliers",
-    "starts_on",
-    "ends_on",
-    "estimated_value",
-    "problem_statement",
-    "stage",
-    "application_deadline",
-    "route_to_adoption",
-    "sponsors",
-    "software_type",
-    "development_status",
-    "licence",
-    "repository_url",
-    "operator",
-    "hosting",
+MULTI_FIELDS = {f.name for f in _EVERY_FIELD if f.widget in ("checkboxes", "organisations")}
+# Form fields holding money typed in pounds.
+MONEY_FIELDS = {f.name for f in _EVERY_FIELD if f.widget == "money"}
+# The order the form shows its fields in, which the error summary follows: the opening
+# questions, each kind's own, then where it fits, funding and contact.
+_OPENING = ["kind", "title", "summary", "description", "owner", "slug", "status"]
+_CLOSING = [
     "service_areas",
     "characteristics",
     "tags",
@@ -79,6 +57,7 @@ FORM_ORDER = [
     "contact_email",
     "version",
 ]
+FORM_ORDER = _OPENING + [f.name for kind in KINDS.values() for f in kind.fields] + _CLOSING
 ACTION_ORDER = ["organisation", "level", "amount", "staff_days", "note", "status", "status_on"]
 # A version is digits 0-9 only: str.isdigit() also takes "²", which int() refuses.
 VERSION_RE = re.compile(r"[0-9]{1,9}")
@@ -119,7 +98,7 @@ def _solution_input(form: dict[str, Any], kind: str) -> dict[str, Any]:
     if kind in SOLUTION_KINDS:
         for name in MULTI_FIELDS & set(catalogue.fields_of(kind)):
             data.setdefault(name, [])
-    for name in ("funding_target", "estimated_value"):
+    for name in MONEY_FIELDS:
         if isinstance(data.get(name), str):
             data[name] = Pounds(data[name])
     return data
@@ -131,7 +110,7 @@ def _form_values(view: dict[str, Any]) -> dict[str, Any]:
     for name in LINE_FIELDS:
         if isinstance(values.get(name), list):
             values[name] = "\n".join(values[name])
-    for name in ("funding_target", "estimated_value"):
+    for name in MONEY_FIELDS:
         pence = values.get(name)
         values[name] = "" if pence is None else f"{pence / 100:.2f}".removesuffix(".00")
     return values
@@ -163,6 +142,7 @@ class SolutionPages(Controller):
             request,
             "solutions/detail.html",
             status_code=status_code,
+            descriptor=KINDS[view["kind"]],
             title=view["title"],
             solution=view,
             activity=view["activity"],
@@ -288,7 +268,7 @@ class SolutionPages(Controller):
         values = {**values, **{name: as_list(values.get(name)) for name in MULTI_FIELDS}}
         published = solution is not None and solution["status"] != "draft"
         statuses = [
-            s for s in STATUSES[kind] if s != "retired" and not (published and s == "draft")
+            s for s in KINDS[kind].statuses if s != "retired" and not (published and s == "draft")
         ]
         return page(
             request,
@@ -300,6 +280,7 @@ class SolutionPages(Controller):
                 else f"Register a {SOLUTION_KINDS[kind].lower()}"
             ),
             kind=kind,
+            descriptor=KINDS[kind],
             values=values,
             errors=errors,
             field_order=FORM_ORDER,
