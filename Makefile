@@ -11,7 +11,7 @@ PORT ?= 8000
 TEST_POSTGRES_URL ?= postgresql://postgres@127.0.0.1:5432/test
 
 .DEFAULT_GOAL := help
-.PHONY: help install demo-accounts run serve test test-sqlite test-postgres test-browser lint fmt migrate seed reindex worker search-check bench clean
+.PHONY: help install demo-accounts run serve test test-sqlite test-postgres test-api test-browser lint fmt migrate seed reindex worker search-check bench clean
 
 help: ## List the commands
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[1m%-14s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -52,6 +52,10 @@ test: install ## Run the whole suite on SQLite, then on PostgreSQL
 
 test-sqlite: install ## Run the suite on SQLite only
 	REGISTRY_TEST_DATABASE=sqlite $(BIN)/pytest
+
+test-api: install ## Check the JSON API against its OpenAPI document (schemathesis), on both databases
+	REGISTRY_TEST_DATABASE=sqlite $(BIN)/pytest tests/test_api_contract.py
+	REGISTRY_TEST_DATABASE=postgres TEST_POSTGRES_URL=$(TEST_POSTGRES_URL) $(BIN)/pytest tests/test_api_contract.py
 
 test-browser: install ## Run only the browser and accessibility tests (needs /usr/bin/chromium)
 	REGISTRY_TEST_DATABASE=sqlite $(BIN)/pytest -m browser

@@ -50,7 +50,7 @@ async def test_one_organisation_with_what_it_uses(client):
     body = response.json()
     assert body["name"] == "Glasgow City Council"
     assert body["org_id"] == "GB-LAS-GLG"
-    assert "seemis" in {u["solution_slug"] for u in body["uses"]}
+    assert "seemis" in {u["solution"]["slug"] for u in body["uses"]}
 
 
 async def test_solutions_list_shape_and_kind_filter(client):

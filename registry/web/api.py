@@ -1,135 +1,282 @@
 """The JSON API under /api/v1: organisations, solutions and search.
 
-Handlers parse and check the query, call one service function and shape the answer; the error
-shape comes from `registry.web.errors`.
+Handlers take typed query parameters (so the OpenAPI document states exactly what is accepted:
+bounds, enums, lengths), call one service function and answer with the typed shapes of
+`registry.web.schemas`. Every status an operation can return is declared beside it; refusals
+come out in the one error shape of `registry.web.errors`.
 """
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from litestar import Controller, Request, get
 from litestar.datastructures import State
 from litestar.exceptions import ServiceUnavailableException as ServiceUnavailable
-from litestar.params import FromPath, FromQuery, QueryParameter
+from litestar.openapi.datastructures import ResponseSpec
+from litestar.params import FromPath, QueryParameter
 
 from registry import catalogue, collaboration, discover, organisations
 from registry.accounts import ANONYMOUS
 from registry.errors import ValidationFailed
-from registry.vocabulary import ORGANISATION_KINDS, SOLUTION_KINDS
-from search import Hit, SearchUnavailable
+from registry.web import schemas
+from registry.web.schemas import (
+    Characteristic,
+    OrganisationKind,
+    ServiceArea,
+    SolutionKind,
+    SolutionStatus,
+    Sort,
+)
+from search import MAX_TOTAL_HITS, Hit, SearchUnavailable
 
-Page = Annotated[int, QueryParameter(ge=1, le=100_000, description="Page number, from 1")]
+MAX_PAGE = 100_000
+Page = Annotated[int, QueryParameter(ge=1, le=MAX_PAGE, description="Page number, from 1")]
 PerPage = Annotated[int, QueryParameter(ge=1, le=100, description="Items per page, at most 100")]
-Kind = FromQuery[str | None]
 
 
-def _one_of(name: str, value: str | None, allowed: dict[str, str]) -> str | None:
-    if value is not None and value not in allowed:
-        raise ValidationFailed({name: f"{name} must be one of: {', '.join(allowed)}"})
-    return value
+def _error(description: str) -> ResponseSpec:
+    return ResponseSpec(
+        data_container=schemas.ErrorBody, description=description, generate_examples=False
+    )
 
 
-def paginated(items: list[dict], total: int, page: int, per_page: int) -> dict[str, Any]:
-    return {"items": items, "total": total, "page": page, "per_page": per_page}
+UNREADABLE = _error("The request could not be read (the error shape says why)")
+INVALID = _error("A parameter is not valid: `fields` names each one with the reason")
+NOT_FOUND = _error("Nothing has that slug (drafts exist only for their owners)")
+LIST_RESPONSES = {400: UNREADABLE, 422: INVALID}
+DETAIL_RESPONSES = {400: UNREADABLE, 404: NOT_FOUND}
 
 
-def organisation_item(row: dict) -> dict:
-    return {
-        "slug": row["slug"],
-        "name": row["name"],
-        "kind": row["kind"],
-        "org_id": row["org_id"],
-        "gss_code": row["gss_code"],
-        "iso_3166_2": row["iso_3166_2"],
-        "is_island": bool(row["is_island"]),
-        "url": f"/api/v1/organisations/{row['slug']}",
-    }
+def _solution_ref(row: dict) -> schemas.SolutionRef:
+    """A solution named by a row of `collaboration.organisation_activity` (`solution_*`)."""
+    return schemas.SolutionRef(
+        slug=row["solution_slug"],
+        title=row["solution_title"],
+        kind=row["solution_kind"],
+        status=row["solution_status"],
+        url=f"/api/v1/solutions/{row['solution_slug']}",
+    )
 
 
-def solution_item(row: dict) -> dict:
-    return {
-        "slug": row["slug"],
-        "kind": row["kind"],
-        "title": row["title"],
-        "summary": row["summary"],
-        "status": row["status"],
-        "owner": row["owner"],
-        "owner_name": row["owner_name"],
-        "updated_at": row["updated_at"],
-        "url": f"/api/v1/solutions/{row['slug']}",
-    }
+def _organisation_ref(row: dict) -> schemas.OrganisationRef:
+    return schemas.OrganisationRef(
+        slug=row["slug"], name=row["name"], kind=row["kind"], org_id=row["org_id"]
+    )
+
+
+def _name(ref: dict | None) -> schemas.OrganisationName | None:
+    return schemas.OrganisationName(slug=ref["slug"], name=ref["name"]) if ref else None
+
+
+def organisation_item(row: dict) -> schemas.Organisation:
+    return schemas.Organisation(
+        slug=row["slug"],
+        name=row["name"],
+        kind=row["kind"],
+        org_id=row["org_id"],
+        gss_code=row["gss_code"],
+        iso_3166_2=row["iso_3166_2"],
+        is_island=bool(row["is_island"]),
+        url=f"/api/v1/organisations/{row['slug']}",
+    )
+
+
+def solution_item(row: dict) -> schemas.SolutionItem:
+    return schemas.SolutionItem(
+        slug=row["slug"],
+        kind=row["kind"],
+        title=row["title"],
+        summary=row["summary"],
+        status=row["status"],
+        owner=row["owner"],
+        owner_name=row["owner_name"],
+        updated_at=row["updated_at"],
+        url=f"/api/v1/solutions/{row['slug']}",
+    )
+
+
+def _details(kind: str, details: dict) -> object:
+    values = dict(details)
+    for name in ("procurement_body", "operator"):
+        if name in values:
+            values[name] = _name(values[name])
+    if "sponsors" in values:
+        values["sponsors"] = [_name(ref) for ref in values["sponsors"]]
+    return schemas.DETAILS[kind](**values)
 
 
 class OrganisationsApi(Controller):
     path = "/api/v1/organisations"
     tags = ["organisations"]
 
-    @get("/", summary="List organisations")
+    @get("/", summary="List organisations", responses=LIST_RESPONSES)
     async def list(
-        self, page: Page = 1, per_page: PerPage = 20, kind: Kind = None
-    ) -> dict[str, Any]:
-        _one_of("kind", kind, ORGANISATION_KINDS)
+        self,
+        page: Page = 1,
+        per_page: PerPage = 20,
+        kind: Annotated[
+            OrganisationKind | None, QueryParameter(description="Only this kind")
+        ] = None,
+    ) -> schemas.OrganisationPage:
         rows, total = await organisations.list_organisations(
             kind=kind, page=page, per_page=per_page
         )
-        return paginated([organisation_item(r) for r in rows], total, page, per_page)
+        return schemas.OrganisationPage(
+            items=[organisation_item(r) for r in rows], total=total, page=page, per_page=per_page
+        )
 
-    @get("/{slug:str}", summary="One organisation and what it owns, uses, wants and sponsors")
-    async def detail(self, slug: FromPath[str]) -> dict[str, Any]:
+    @get(
+        "/{slug:str}",
+        summary="One organisation and what it owns, uses, wants and sponsors",
+        responses=DETAIL_RESPONSES,
+    )
+    async def detail(self, slug: FromPath[str]) -> schemas.OrganisationDetail:
         profile = await organisations.organisation_profile(slug)
-        return {
-            **organisation_item(profile),
-            "website": profile["website"],
-            "description": profile["description"],
-            "source": profile["source"],
-            "owns": profile["owns"],
-            "uses": profile["uses"],
-            "interested_in": profile["interests"],
-            "sponsors": profile["pledges"],
-        }
+        item = organisation_item(profile)
+        return schemas.OrganisationDetail(
+            **{name: getattr(item, name) for name in item.__struct_fields__},
+            website=profile["website"],
+            description=profile["description"],
+            source=profile["source"],
+            owns=[_solution_ref(row) for row in profile["owns"]],
+            uses=[
+                schemas.Use(
+                    solution=_solution_ref(row), status=row["status"], status_on=row["status_on"]
+                )
+                for row in profile["uses"]
+            ],
+            interested_in=[
+                schemas.InterestIn(
+                    solution=_solution_ref(row),
+                    level=row["level"],
+                    registered_at=row["registered_at"],
+                )
+                for row in profile["interests"]
+            ],
+            sponsors=[
+                schemas.PledgeTo(
+                    solution=_solution_ref(row),
+                    amount_pence=row["amount_pence"],
+                    staff_days=row["staff_days"],
+                    status=row["status"],
+                    pledged_at=row["pledged_at"],
+                )
+                for row in profile["pledges"]
+            ],
+        )
 
 
 class SolutionsApi(Controller):
     path = "/api/v1/solutions"
     tags = ["solutions"]
 
-    @get("/", summary="List published solutions")
+    @get("/", summary="List published solutions", responses=LIST_RESPONSES)
     async def list(
-        self, page: Page = 1, per_page: PerPage = 20, kind: Kind = None
-    ) -> dict[str, Any]:
-        _one_of("kind", kind, SOLUTION_KINDS)
+        self,
+        page: Page = 1,
+        per_page: PerPage = 20,
+        kind: Annotated[SolutionKind | None, QueryParameter(description="Only this kind")] = None,
+    ) -> schemas.SolutionPage:
         rows, total = await catalogue.list_solutions(kind=kind, page=page, per_page=per_page)
-        return paginated([solution_item(r) for r in rows], total, page, per_page)
+        return schemas.SolutionPage(
+            items=[solution_item(r) for r in rows], total=total, page=page, per_page=per_page
+        )
 
-    @get("/{slug:str}", summary="One solution with who uses it, wants it and funds it")
-    async def detail(self, request: Request, slug: FromPath[str]) -> dict[str, Any]:
+    @get(
+        "/{slug:str}",
+        summary="One solution with who uses it, wants it and funds it",
+        description=(
+            "A pledge's note is shown only to members of the pledging or owning organisation "
+            "and to Digital Office curators; to anyone else it is null."
+        ),
+        responses=DETAIL_RESPONSES,
+    )
+    async def detail(self, request: Request, slug: FromPath[str]) -> schemas.SolutionDetail:
         actor = request.scope.get("actor") or ANONYMOUS
         view = await collaboration.solution_with_activity(slug, actor)
-        activity = view.pop("activity")
-        for private in ("id", "owner_id"):
-            view.pop(private)
-        return {
-            **view,
-            "adoptions": activity["adoptions"],
-            "interests": activity["interests"],
-            "sponsorship": {
-                "pledges": activity["pledges"],
-                "pledged_pence": activity["pledged_pence"],
-                "confirmed_pence": activity["confirmed_pence"],
-                "staff_days": activity["staff_days"],
-                "funding_target": view["funding_target"],
-            },
-            "counts": {
-                "adopters": activity["adoption_count"],
-                "councils_live": activity["councils_live"],
-                "interested": activity["interest_count"],
-                "interest_by_level": activity["interest_by_level"],
-            },
-        }
+        activity = view["activity"]
+        return schemas.SolutionDetail(
+            slug=view["slug"],
+            kind=view["kind"],
+            title=view["title"],
+            summary=view["summary"],
+            description=view["description"],
+            status=view["status"],
+            owner=view["owner"],
+            owner_name=view["owner_name"],
+            service_areas=view["service_areas"],
+            characteristics=view["characteristics"],
+            tags=view["tags"],
+            links=[schemas.Link(title=link["title"], url=link["url"]) for link in view["links"]],
+            contact_name=view["contact_name"],
+            contact_email=view["contact_email"],
+            funding_target=view["funding_target"],
+            reported_adopters=view["reported_adopters"],
+            reported_interested=view["reported_interested"],
+            reported_note=view["reported_note"],
+            source=view["source"],
+            version=view["version"],
+            created_at=view["created_at"],
+            updated_at=view["updated_at"],
+            details=_details(view["kind"], view["details"]),
+            adoptions=[
+                schemas.Adoption(
+                    organisation=_organisation_ref(row),
+                    status=row["status"],
+                    status_on=row["status_on"],
+                )
+                for row in activity["adoptions"]
+            ],
+            interests=[
+                schemas.Interest(
+                    organisation=_organisation_ref(row),
+                    level=row["level"],
+                    registered_at=row["registered_at"],
+                )
+                for row in activity["interests"]
+            ],
+            sponsorship=schemas.Sponsorship(
+                pledges=[
+                    schemas.Pledge(
+                        organisation=_organisation_ref(row),
+                        amount_pence=row["amount_pence"],
+                        staff_days=row["staff_days"],
+                        status=row["status"],
+                        note=row["note"],
+                    )
+                    for row in activity["pledges"]
+                ],
+                pledged_pence=activity["pledged_pence"],
+                confirmed_pence=activity["confirmed_pence"],
+                staff_days=activity["staff_days"],
+                funding_target=view["funding_target"],
+            ),
+            counts=schemas.Counts(
+                adopters=activity["adoption_count"],
+                councils_live=activity["councils_live"],
+                interested=activity["interest_count"],
+                interest_by_level=activity["interest_by_level"],
+            ),
+        )
 
 
-FilterValues = FromQuery[list[str] | None]
+MAX_VALUES = discover.MAX_VALUES
+MAX_VALUE_LENGTH = 200
+
+
+def _values(description: str, item=str):
+    return Annotated[
+        list[item] | None,  # type: ignore[valid-type]
+        QueryParameter(
+            description=f"{description} Repeat to allow several values.", max_items=MAX_VALUES
+        ),
+    ]
+
+
+# Free-text filter values: each at most MAX_VALUE_LENGTH characters, as given.
+FreeValue = Annotated[str, QueryParameter(max_length=MAX_VALUE_LENGTH)]
+FREE_FILTERS = ("owner", "licence", "adopted_by", "interested")
 
 
 class SearchApi(Controller):
@@ -144,25 +291,58 @@ class SearchApi(Controller):
             "Unknown parameter names are refused with 422. Answers 503 when the search engine "
             "is unavailable."
         ),
+        responses={
+            **LIST_RESPONSES,
+            503: _error("The search engine is unavailable; /api/v1/solutions still lists"),
+        },
     )
     async def search(
         self,
         request: Request,
         state: State,
-        q: FromQuery[str | None] = None,
-        kind: FilterValues = None,
-        status: FilterValues = None,
-        service_area: FilterValues = None,
-        characteristic: FilterValues = None,
-        owner: FilterValues = None,
-        licence: FilterValues = None,
-        adopted_by: FilterValues = None,
-        interested: FilterValues = None,
-        sort: FromQuery[str | None] = None,
-        page: FromQuery[str | None] = None,
-        per_page: FromQuery[str | None] = None,
-    ) -> dict[str, Any]:
+        q: Annotated[
+            str | None,
+            QueryParameter(max_length=discover.MAX_QUERY_LENGTH, description="Words to look for"),
+        ] = None,
+        kind: _values("Only solutions of this kind.", SolutionKind) = None,
+        status: _values("Only solutions with this status.", SolutionStatus) = None,
+        service_area: _values("Only solutions for this service area.", ServiceArea) = None,
+        characteristic: _values(
+            "Only solutions supporting this characteristic.", Characteristic
+        ) = None,
+        owner: _values("Only solutions this organisation (slug) owns.", FreeValue) = None,
+        licence: _values("Only components under this licence (SPDX).", FreeValue) = None,
+        adopted_by: _values("Only solutions this organisation (slug) uses.", FreeValue) = None,
+        interested: _values(
+            "Only solutions this organisation (slug) is interested in.", FreeValue
+        ) = None,
+        sort: Annotated[
+            Sort | None,
+            QueryParameter(description="Order of results: relevance when q is given, else title"),
+        ] = None,
+        page: Annotated[
+            int,
+            QueryParameter(
+                ge=1,
+                le=MAX_TOTAL_HITS,
+                description=(
+                    f"Page number, from 1. Pages end within the first {MAX_TOTAL_HITS:,} "
+                    f"results: page times per_page above {MAX_TOTAL_HITS:,} is refused with 422 "
+                    "naming page"
+                ),
+            ),
+        ] = 1,
+        per_page: PerPage = 20,
+    ) -> schemas.SearchResults:
         params = {name: request.query_params.getall(name) for name in request.query_params}
+        # The index compares whole values after trimming; the contract bounds them as given.
+        too_long = {
+            name: f"each {name} must be {MAX_VALUE_LENGTH} characters or fewer"
+            for name in FREE_FILTERS
+            if any(len(value) > MAX_VALUE_LENGTH for value in params.get(name, ()))
+        }
+        if too_long:
+            raise ValidationFailed(too_long, "; ".join(too_long.values()))
         asked = discover.parse(params)
         try:
             result = await discover.search(state.search_engine, asked)
@@ -171,31 +351,31 @@ class SearchApi(Controller):
                 "Search is unavailable just now; the catalogue can still be browsed at "
                 "/api/v1/solutions"
             ) from exc
-        return {
-            "hits": [search_hit(hit) for hit in result.hits],
-            "total": result.total,
-            "page": asked.page,
-            "per_page": asked.per_page,
-            "sort": asked.sort,
-            "facets": discover.public_facets(result),
-            "took_ms": round(result.took_ms, 3),
-        }
+        return schemas.SearchResults(
+            hits=[search_hit(hit) for hit in result.hits],
+            total=result.total,
+            page=asked.page,
+            per_page=asked.per_page,
+            sort=asked.sort,
+            facets=discover.public_facets(result),
+            took_ms=round(result.took_ms, 3),
+        )
 
 
-def search_hit(hit: Hit) -> dict[str, Any]:
+def search_hit(hit: Hit) -> schemas.SearchHit:
     document = hit.document
-    return {
-        "slug": document["slug"],
-        "kind": document["kind"],
-        "title": document["title"],
-        "summary": document["summary"],
-        "status": document["status"],
-        "owner": document["owner"],
-        "owner_name": document["owner_name"],
-        "highlight": {
+    return schemas.SearchHit(
+        slug=document["slug"],
+        kind=document["kind"],
+        title=document["title"],
+        summary=document["summary"],
+        status=document["status"],
+        owner=document["owner"],
+        owner_name=document["owner_name"],
+        highlight={
             name: html
             for name, html in hit.highlights.items()
             if name in ("title", "summary") or "<mark>" in html
         },
-        "url": f"/api/v1/solutions/{document['slug']}",
-    }
+        url=f"/api/v1/solutions/{document['slug']}",
+    )

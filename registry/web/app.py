@@ -20,6 +20,7 @@ from litestar.config.csrf import CSRFConfig
 from litestar.datastructures import CacheControlHeader, State
 from litestar.file_system import BaseLocalFileSystem
 from litestar.openapi import OpenAPIConfig
+from litestar.openapi.datastructures import ResponseSpec
 from litestar.openapi.plugins import JsonRenderPlugin, YamlRenderPlugin
 from litestar.static_files import create_static_files_router
 
@@ -28,6 +29,7 @@ from registry.config import Settings, get_settings
 from registry.web.api import OrganisationsApi, SearchApi, SolutionsApi
 from registry.web.errors import EXCEPTION_HANDLERS
 from registry.web.pages import PAGE_CONTROLLERS
+from registry.web.schemas import Health, Outbox
 from registry.web.security import add_security_headers, csrf_cookie_name, identity_middleware
 from registry.web.templating import template_config
 from search import SearchEngine, SearchUnavailable
@@ -47,8 +49,15 @@ ASSETS = {
     "/healthz",
     summary="Is the registry up: its database, search engine and outbox",
     tags=["health"],
+    responses={
+        503: ResponseSpec(
+            data_container=Health,
+            description="The database cannot be reached: the registry cannot serve",
+            generate_examples=False,
+        )
+    },
 )
-async def healthz(state: State) -> Response[dict[str, object]]:
+async def healthz(state: State) -> Response[Health]:
     database = "ok"
     try:
         await db.engine().run_ddl("SELECT 1")
@@ -60,13 +69,13 @@ async def healthz(state: State) -> Response[dict[str, object]]:
         log.warning("search engine unhealthy: %s", health.detail)
         if health.needs_rebuild:
             state.repairer.nudge()  # repair now rather than at its next look
-    outbox = await indexing.outbox_summary() if database == "ok" else {}
+    outbox = Outbox(**await indexing.outbox_summary()) if database == "ok" else None
     status = "ok"
     if database != "ok":
         status = "unavailable"
     elif search != "ok":
         status = "degraded"
-    body = {"status": status, "database": database, "search": search, "outbox": outbox}
+    body = Health(status=status, database=database, search=search, outbox=outbox)
     # Degraded search still serves pages (200); without its database the registry cannot.
     return Response(body, status_code=503 if database != "ok" else 200)
 
