@@ -469,4 +469,20 @@ async def solution_with_activity(slug: str, actor: Actor) -> dict:
 
     async with db.reading():
         solution = await get_solution(slug, actor)
-        return {**solution, "activity": await solution_activity(solution["id"])}
+        activity = await solution_activity(solution["id"])
+    for pledge in activity["pledges"]:
+        if not may_read_pledge_note(actor, solution["owner_id"], pledge["slug"]):
+            pledge["note"] = None
+    return {**solution, "activity": activity}
+
+
+def may_read_pledge_note(actor: Actor, owner_id: int, pledger_slug: str) -> bool:
+    """A pledge's note is written for the solution's owner: only they, the pledging
+    organisation's members and the Digital Office's curators read it. Nobody is told on the form
+    that it is public, so it is not."""
+    return (
+        actor.is_system
+        or actor.is_digital_office
+        or actor.role_in(owner_id) is not None
+        or any(m.slug == pledger_slug for m in actor.memberships)
+    )

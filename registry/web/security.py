@@ -4,7 +4,10 @@
 when there is no valid session) before any handler runs, so handlers and error pages alike know
 who they are talking to; assets skip the lookup. `add_security_headers` puts the security
 headers on every response: a strict Content Security Policy (only this site's own scripts,
-styles and images, no framing), nosniff, a referrer policy and a permissions policy.
+styles and images, no framing), nosniff, a referrer policy and a permissions policy; outside
+development, Strict-Transport-Security. It also keeps what is personal out of every cache
+(`Cache-Control: no-store` on anything a signed-in person is sent, and on any response that
+sets a cookie), and names no server software.
 """
 
 from __future__ import annotations
@@ -40,6 +43,8 @@ SECURITY_HEADERS = {
     "cross-origin-opener-policy": "same-origin",
 }
 ASSET_PREFIXES = ("/assets/", "/static/")
+# Production is served over HTTPS only: browsers are told to refuse plain HTTP for a year.
+STRICT_TRANSPORT_SECURITY = "max-age=31536000; includeSubDomains"
 
 
 def session_cookie_name(settings: Settings) -> str:
@@ -76,11 +81,29 @@ class IdentityMiddleware:
 async def add_security_headers(message: Message, scope: Scope) -> None:
     """A `before_send` hook: it sees every response, including the 404 for an address no
     route matches, which never passes through the app's middleware."""
-    if message["type"] == "http.response.start":
-        headers = MutableScopeHeaders.from_message(message)
-        for name, value in SECURITY_HEADERS.items():
-            if name not in headers:
-                headers[name] = value
+    if message["type"] != "http.response.start":
+        return
+    headers = MutableScopeHeaders.from_message(message)
+    for name, value in SECURITY_HEADERS.items():
+        if name not in headers:
+            headers[name] = value
+    settings = scope["litestar_app"].state.settings
+    if not settings.is_development:
+        headers["strict-transport-security"] = STRICT_TRANSPORT_SECURITY
+    # A page made for one person, or one that sets their session or CSRF cookie (the sign-in
+    # form's token among them), must not be kept by a shared cache or the browser's history.
+    # An address no route matches never meets the identity middleware: the session cookie
+    # alone says a signed-in person is asking.
+    actor = scope.get("actor")
+    if actor is not None:
+        personal = actor.signed_in
+    else:
+        personal = session_cookie_name(settings) in ASGIConnection(scope).cookies
+    if personal or "set-cookie" in headers:
+        headers["cache-control"] = "no-store"
+    # Granian names itself unless the application sends a Server header of its own, and it has
+    # no setting to leave the header out; an empty one tells nobody what runs the site.
+    headers["server"] = ""
 
 
 def identity_middleware(settings: Settings):

@@ -13,7 +13,7 @@ import ipaddress
 from collections.abc import Sequence
 
 from litestar import Controller, Request, Response, get, post
-from litestar.datastructures import Cookie, Headers, State
+from litestar.datastructures import CacheControlHeader, Cookie, Headers, State
 from litestar.response import Redirect, Template
 
 from registry import accounts
@@ -102,7 +102,8 @@ def _session_cookie(settings, token: str, *, clear: bool = False) -> Cookie:
 class AccountPages(Controller):
     include_in_schema = False
 
-    @get("/sign-in")
+    # The form carries a CSRF token: no cache may keep it, even for a visitor not signed in.
+    @get("/sign-in", cache_control=CacheControlHeader(no_store=True))
     async def sign_in_form(self, request: Request, state: State) -> Template:
         return page(
             request,

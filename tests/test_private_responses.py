@@ -1,0 +1,165 @@
+"""What the registry keeps to itself: pledge notes outside the organisations they concern,
+signed-in pages out of caches, plain HTTP in production, and the name of the server software.
+Checked through the app as a client sees it, and once through a real `registry serve`."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+from litestar.testing import AsyncTestClient
+
+from registry import collaboration, indexing
+from registry.config import Settings
+from registry.web.app import create_app
+from search.tantivy_engine import TantivyEngine
+from tests.factories import make_actor, make_org, make_solution
+from tests.web import sign_in
+
+PLEDGER = "officer@glasgow.gov.uk"
+OWNER = "admin@fife.gov.uk"
+BYSTANDER = "officer@edinburgh.gov.uk"
+CURATOR = "curator@digitaloffice.scot"
+NOTE = "Subject to committee approval in March"
+
+
+@pytest.fixture
+async def engine(db, tmp_path: Path):
+    engine = TantivyEngine(tmp_path / "index" / "solutions", indexing.SPEC)
+    await engine.apply_settings()
+    yield engine
+    await engine.close()
+
+
+@pytest.fixture
+async def pledged(db):
+    """Glasgow has pledged, with a note, to a platform Fife owns; Edinburgh looks on."""
+    glasgow = await make_org("glasgow-city", name="Glasgow City Council")
+    fife = await make_org("fife", name="Fife Council")
+    edinburgh = await make_org("city-of-edinburgh", name="City of Edinburgh Council")
+    officer = await make_actor(glasgow, "member", email=PLEDGER)
+    await make_actor(fife, "org_admin", email=OWNER)
+    await make_actor(edinburgh, "member", email=BYSTANDER)
+    await make_actor(digital_office=True, email=CURATOR)
+    await make_solution("platform", fife, slug="fife-booking", title="Fife booking platform")
+    await collaboration.pledge(
+        officer, "fife-booking", "glasgow-city", amount_pence=250_000, note=NOTE
+    )
+
+
+@pytest.fixture
+async def client(pledged, engine):
+    async with AsyncTestClient(app=create_app(engine=engine, database_pool=False)) as client:
+        yield client
+
+
+async def pledge_note(client) -> str | None:
+    response = await client.get("/api/v1/solutions/fife-booking")
+    assert response.status_code == 200
+    (pledge,) = response.json()["sponsorship"]["pledges"]
+    assert pledge["organisation"]["slug"] == "glasgow-city"
+    assert pledge["amount_pence"] == 250_000
+    if pledge["note"] is None:
+        assert NOTE not in response.text
+    return pledge["note"]
+
+
+async def test_an_anonymous_reader_of_the_api_sees_no_pledge_note(client):
+    assert await pledge_note(client) is None
+    page = await client.get("/solutions/fife-booking")
+    assert NOTE not in page.text
+
+
+@pytest.mark.parametrize(
+    ("email", "sees_it"), [(PLEDGER, True), (OWNER, True), (CURATOR, True), (BYSTANDER, False)]
+)
+async def test_a_pledge_note_is_read_by_the_pledger_the_owner_and_curators_only(
+    client, email, sees_it
+):
+    await sign_in(client, email)
+    assert (await pledge_note(client) == NOTE) is sees_it
+
+
+async def test_everything_sent_to_a_signed_in_person_is_kept_out_of_caches(client):
+    await client.get("/")  # the CSRF cookie is set once; later pages set no cookie
+    public = await client.get("/solutions/fife-booking")
+    assert "no-store" not in public.headers.get("cache-control", "")
+    await sign_in(client, PLEDGER)
+    for path in ("/", "/solutions/fife-booking", "/account", "/api/v1/solutions", "/nowhere"):
+        response = await client.get(path)
+        assert response.headers["cache-control"] == "no-store", path
+
+
+async def test_the_sign_in_form_is_never_stored(client):
+    for _ in range(2):  # the first visit also sets the CSRF cookie; the second sets nothing
+        response = await client.get("/sign-in")
+        assert response.status_code == 200
+        assert "no-store" in response.headers["cache-control"]
+
+
+async def test_strict_transport_security_in_production_only(client, engine, tmp_path):
+    assert "strict-transport-security" not in (await client.get("/")).headers
+    settings = Settings.from_env(
+        {
+            "REGISTRY_ENV": "production",
+            "REGISTRY_DATA_DIR": str(tmp_path),
+            "DATABASE_URL": f"sqlite:///{tmp_path}/unused.sqlite",
+            "REGISTRY_SECRET_KEY": "x" * 40,
+        }
+    )
+    app = create_app(settings, engine=engine, database_pool=False)
+    async with AsyncTestClient(app=app, base_url="https://testserver.local") as production:
+        for path in ("/", "/api/v1/solutions", "/nowhere"):
+            response = await production.get(path)
+            hsts = response.headers["strict-transport-security"]
+            assert hsts == "max-age=31536000; includeSubDomains", path
+
+
+async def test_no_response_names_the_server_software(client):
+    for path in ("/", "/api/v1/solutions", "/nowhere", "/schema/openapi.json"):
+        response = await client.get(path)
+        assert not response.headers.get("server"), path
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.mark.engine_only
+def test_the_real_server_names_no_software_either(tmp_path):
+    """Granian adds `server: granian` unless the app sends its own Server header."""
+    port = _free_port()
+    env = {
+        **os.environ,
+        "REGISTRY_DATA_DIR": str(tmp_path),
+        "DATABASE_URL": f"sqlite:///{tmp_path}/registry.sqlite",
+    }
+    server = subprocess.Popen(
+        [sys.executable, "-m", "registry.cli", "serve", "--port", str(port)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                response = httpx.get(f"http://127.0.0.1:{port}/nowhere", timeout=2)
+                break
+            except httpx.TransportError:
+                assert time.monotonic() < deadline, "registry serve did not start"
+                time.sleep(0.2)
+        assert response.status_code == 404
+        assert response.headers["x-content-type-options"] == "nosniff"
+        assert not response.headers.get("server")
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
