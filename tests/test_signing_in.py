@@ -252,3 +252,20 @@ def test_without_trusted_proxies_forwarding_headers_are_ignored():
     assert client_address("10.0.0.2", Headers({"x-forwarded-for": "203.0.113.5"}), ()) == (
         "10.0.0.2"
     )
+
+
+async def test_a_sign_in_refusal_is_answered_429_wherever_it_is_raised():
+    from litestar import Litestar, get
+    from litestar.testing import AsyncTestClient
+
+    from registry.web.errors import EXCEPTION_HANDLERS
+
+    @get("/api/v1/throttled", sync_to_thread=False)
+    def throttled() -> None:
+        raise accounts.TooManyAttempts("Too many sign-in attempts")
+
+    app = Litestar([throttled], exception_handlers=EXCEPTION_HANDLERS)
+    async with AsyncTestClient(app) as client:
+        response = await client.get("/api/v1/throttled")
+    assert response.status_code == 429
+    assert response.json()["error"]["code"] == "too_many_requests"

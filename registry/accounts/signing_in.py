@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from registry import db
 from registry.accounts.sessions import start_session
 from registry.accounts.users import authenticate
-from registry.errors import RegistryError, ValidationFailed
+from registry.errors import TooManyRequests, ValidationFailed
 from registry.tables import SignInLimit
 
 ATTEMPT_WINDOW = dt.timedelta(minutes=15)
@@ -41,8 +41,8 @@ COUNTERS_KEPT = dt.timedelta(days=1)
 _KNOWN = "known:"
 
 
-class TooManyAttempts(RegistryError):
-    code = "too_many_requests"
+class TooManyAttempts(TooManyRequests):
+    """Sign-in refused for a while: answered 429 wherever it is raised."""
 
 
 def address_group(address: str) -> str:
