@@ -57,6 +57,9 @@ test-api: install ## Check the JSON API against its OpenAPI document (schemathes
 	REGISTRY_TEST_DATABASE=sqlite $(BIN)/pytest tests/test_api_contract.py
 	REGISTRY_TEST_DATABASE=postgres TEST_POSTGRES_URL=$(TEST_POSTGRES_URL) $(BIN)/pytest tests/test_api_contract.py
 
+test-fast: install ## The edit loop: the suite on SQLite without the browser tests
+	REGISTRY_TEST_DATABASE=sqlite $(BIN)/pytest -m "not browser" -q
+
 test-browser: install ## Run only the browser and accessibility tests (needs /usr/bin/chromium)
 	REGISTRY_TEST_DATABASE=sqlite $(BIN)/pytest -m browser
 
@@ -74,6 +77,7 @@ fmt: install ## Format and fix with ruff
 bench: install ## Run the benchmarks in bench/ and print their figures
 	$(BIN)/python bench/search.py
 	$(BIN)/python bench/pages.py
+	$(BIN)/python bench/hostile.py
 
 clean: ## Remove the virtual environment and local data
 	rm -rf $(VENV) data
