@@ -134,3 +134,12 @@ def test_the_document_lists_the_registrys_error_shape_and_enums(api):
     assert set(discover.SORTS) <= set(sort.get("enum") or sort["oneOf"][0]["enum"])
     detail = document["paths"]["/api/v1/solutions/{slug}"]["get"]["responses"]
     assert "404" in detail
+
+
+@pytest.mark.parametrize("path", ["/api/v1/solutions", "/api/v1/organisations"])
+@pytest.mark.parametrize("query", ["kind=null", "kind=null&kind=null", "page=1&page=2"])
+def test_a_list_refuses_values_its_schema_does_not_allow(api, path, query):
+    response = api.get(f"{path}?{query}")
+    assert response.status_code == 422
+    (name,) = response.json()["error"]["fields"]
+    assert name == query.split("=")[0]

@@ -8,12 +8,13 @@ come out in the one error shape of `registry.web.errors`.
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal, get_args, get_origin
 
 from litestar import Controller, Request, get
 from litestar.datastructures import State
 from litestar.exceptions import ServiceUnavailableException as ServiceUnavailable
 from litestar.openapi.datastructures import ResponseSpec
+from litestar.openapi.spec import OpenAPIType, Schema
 from litestar.params import FromPath, QueryParameter
 
 from registry import catalogue, collaboration, discover, organisations
@@ -46,6 +47,21 @@ INVALID = _error("A parameter is not valid: `fields` names each one with the rea
 NOT_FOUND = _error("Nothing has that slug (drafts exist only for their owners)")
 LIST_RESPONSES = {400: UNREADABLE, 422: INVALID}
 DETAIL_RESPONSES = {400: UNREADABLE, 404: NOT_FOUND}
+
+
+def _as_given(request: Request, choices: tuple[str, ...]) -> None:
+    """The list endpoints' parameters are each given once, and `kind` is one of `choices` as
+    written: Litestar would take the first of repeated values, and read `kind=null` as no kind."""
+    problems = {
+        name: f"{name} can be given only once"
+        for name in request.query_params
+        if len(request.query_params.getall(name)) > 1
+    }
+    kind = request.query_params.get("kind")
+    if "kind" not in problems and kind is not None and kind not in choices:
+        problems["kind"] = f"kind must be one of: {', '.join(choices)}"
+    if problems:
+        raise ValidationFailed(problems, "; ".join(problems.values()))
 
 
 def _solution_ref(row: dict) -> schemas.SolutionRef:
@@ -113,12 +129,15 @@ class OrganisationsApi(Controller):
     @get("/", summary="List organisations", responses=LIST_RESPONSES)
     async def list(
         self,
+        request: Request,
         page: Page = 1,
         per_page: PerPage = 20,
         kind: Annotated[
-            OrganisationKind | None, QueryParameter(description="Only this kind")
+            OrganisationKind | None,
+            QueryParameter(description="Only this kind", schema_extra=_one_value(OrganisationKind)),
         ] = None,
     ) -> schemas.OrganisationPage:
+        _as_given(request, get_args(OrganisationKind))
         rows, total = await organisations.list_organisations(
             kind=kind, page=page, per_page=per_page
         )
@@ -174,10 +193,15 @@ class SolutionsApi(Controller):
     @get("/", summary="List published solutions", responses=LIST_RESPONSES)
     async def list(
         self,
+        request: Request,
         page: Page = 1,
         per_page: PerPage = 20,
-        kind: Annotated[SolutionKind | None, QueryParameter(description="Only this kind")] = None,
+        kind: Annotated[
+            SolutionKind | None,
+            QueryParameter(description="Only this kind", schema_extra=_one_value(SolutionKind)),
+        ] = None,
     ) -> schemas.SolutionPage:
+        _as_given(request, get_args(SolutionKind))
         rows, total = await catalogue.list_solutions(kind=kind, page=page, per_page=per_page)
         return schemas.SolutionPage(
             items=[solution_item(r) for r in rows], total=total, page=page, per_page=per_page
@@ -265,11 +289,31 @@ MAX_VALUES = discover.MAX_VALUES
 MAX_VALUE_LENGTH = 200
 
 
+# A query parameter left out is how a request says "none"; Litestar would add null to the
+# schema of an optional one, but a query string has no null to send.
+_NOT_NULL = {"string": {"oneOf": None, "type": OpenAPIType.STRING}}
+
+
+def _one_value(choice) -> dict:
+    return {"type": OpenAPIType.STRING, "enum": list(get_args(choice)), "oneOf": None}
+
+
 def _values(description: str, item=str):
+    """A filter given any number of times. Its schema is a plain array of strings: leaving the
+    parameter out is how a query says "no filter", so null (which Litestar would add for the
+    optional type) is no value of it."""
+    allowed = get_args(item) if get_origin(item) is Literal else ()
+    values = (
+        Schema(type=OpenAPIType.STRING, enum=list(allowed))
+        if allowed
+        else Schema(type=OpenAPIType.STRING, max_length=MAX_VALUE_LENGTH)
+    )
     return Annotated[
         list[item] | None,  # type: ignore[valid-type]
         QueryParameter(
-            description=f"{description} Repeat to allow several values.", max_items=MAX_VALUES
+            description=f"{description} Repeat to allow several values.",
+            max_items=MAX_VALUES,
+            schema_extra={"oneOf": None, "type": OpenAPIType.ARRAY, "items": values},
         ),
     ]
 
@@ -302,7 +346,11 @@ class SearchApi(Controller):
         state: State,
         q: Annotated[
             str | None,
-            QueryParameter(max_length=discover.MAX_QUERY_LENGTH, description="Words to look for"),
+            QueryParameter(
+                max_length=discover.MAX_QUERY_LENGTH,
+                description="Words to look for",
+                schema_extra=_NOT_NULL["string"],
+            ),
         ] = None,
         kind: _values("Only solutions of this kind.", SolutionKind) = None,
         status: _values("Only solutions with this status.", SolutionStatus) = None,
@@ -318,7 +366,10 @@ class SearchApi(Controller):
         ) = None,
         sort: Annotated[
             Sort | None,
-            QueryParameter(description="Order of results: relevance when q is given, else title"),
+            QueryParameter(
+                description="Order of results: relevance when q is given, else title",
+                schema_extra=_one_value(Sort),
+            ),
         ] = None,
         page: Annotated[
             int,
