@@ -20,7 +20,6 @@ to 10 minutes), so a disk that stays broken is not rebuilt onto in a loop.
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import fcntl
 import logging
@@ -28,6 +27,7 @@ import time
 from collections.abc import Awaitable, Callable, Iterator
 from pathlib import Path
 
+from registry.indexing.loop import BackgroundLoop
 from registry.indexing.rebuild import reindex
 from search import SearchEngine
 
@@ -36,7 +36,6 @@ log = logging.getLogger("registry.indexing")
 LOCK_FILE = "search-rebuild.lock"
 FIRST_RETRY = 30.0  # seconds after a failed rebuild
 LAST_RETRY = 600.0
-STOP_WAIT = 60.0  # seconds a stopping repairer may take to finish a rebuild
 
 
 @contextlib.contextmanager
@@ -55,18 +54,19 @@ def rebuild_lock(path: Path) -> Iterator[bool]:
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
-class Repairer:
-    """The process's watch on the index: `check` once, or `start` a loop of checks."""
+class Repairer(BackgroundLoop):
+    """The process's watch on the index: `check` once, or `start` a loop of checks. Stopping
+    lets a rebuild in progress finish, for up to a minute."""
+
+    name = "search-repair"
+    stop_wait = 60.0
 
     def __init__(self, engine: SearchEngine, data_dir: Path, *, interval: float = 5.0) -> None:
+        super().__init__(interval=interval)
         self.engine = engine
         self.lock_path = data_dir / LOCK_FILE
-        self.interval = interval
         self._failures = 0
         self._next_try = 0.0
-        self._wake = asyncio.Event()
-        self._stopping = False
-        self._task: asyncio.Task | None = None
 
     async def check(self) -> str:
         """Look at the index and rebuild it if it needs it. Says what happened: `healthy`,
@@ -106,34 +106,5 @@ class Repairer:
         log.info("rebuilt the search index: %s solution(s)", count)
         return "rebuilt"
 
-    def nudge(self) -> None:
-        self._wake.set()
-
-    async def start(self) -> None:
-        self._stopping = False
-        self._task = asyncio.create_task(self._run(), name="search-repair")
-
-    async def stop(self) -> None:
-        """Let a rebuild in progress finish (cancelling it could leave a database connection
-        open); only one that overruns `STOP_WAIT` is cancelled."""
-        if self._task is None:
-            return
-        self._stopping = True
-        self._wake.set()
-        done, _ = await asyncio.wait({self._task}, timeout=STOP_WAIT)
-        if not done:
-            self._task.cancel()
-            await asyncio.gather(self._task, return_exceptions=True)
-        self._task = None
-
-    async def _run(self) -> None:
-        while not self._stopping:
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), timeout=self.interval)
-            self._wake.clear()
-            if self._stopping:
-                return
-            try:
-                await self.check()
-            except Exception:  # the watch must outlive any one failure
-                log.exception("checking the search index failed")
+    async def round(self) -> None:
+        await self.check()

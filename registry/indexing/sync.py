@@ -26,6 +26,7 @@ from piccolo.engine.postgres import PostgresEngine
 from registry import db
 from registry.config import get_settings
 from registry.indexing.documents import chunks, documents_for
+from registry.indexing.loop import BackgroundLoop
 from registry.tables import (
     SearchOutbox,
 )
@@ -164,55 +165,21 @@ async def outbox_summary() -> dict[str, Any]:
     return {"waiting": len(rows), "failing": len(failing)}
 
 
-STOP_WAIT = 30.0  # seconds a stopping drainer may take to finish its drain
-
-
-class Indexer:
+class Indexer(BackgroundLoop):
     """The process's drainer: drains right after each write (`nudge`) and every few seconds,
-    so rows waiting for a back-off, or written by another process, are not forgotten.
+    so rows waiting for a back-off, or written by another process, are not forgotten."""
 
-    Stopping asks the loop to finish what it is doing and waits: cancelling a drain in the
-    middle of a transaction could leave a database connection open."""
+    name = "search-outbox"
 
     def __init__(self, engine: SearchEngine, *, interval: float = 5.0) -> None:
+        super().__init__(interval=interval)
         self.engine = engine
-        self.interval = interval
-        self._wake = asyncio.Event()
-        self._stopping = False
-        self._task: asyncio.Task | None = None
 
-    def nudge(self) -> None:
-        self._wake.set()
-
-    async def start(self) -> None:
-        self._stopping = False
-        self._task = asyncio.create_task(self._run(), name="search-outbox")
-
-    async def stop(self) -> None:
-        if self._task is None:
-            return
-        self._stopping = True
-        self._wake.set()
-        done, _ = await asyncio.wait({self._task}, timeout=STOP_WAIT)
-        if not done:
-            self._task.cancel()
-            await asyncio.gather(self._task, return_exceptions=True)
-        self._task = None
-
-    async def _run(self) -> None:
-        while not self._stopping:
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), timeout=self.interval)
-            self._wake.clear()
-            if self._stopping:
-                return
-            try:
-                result = await drain_all(self.engine)
-                if not result.failed and await _postponed() and (await self.engine.health()).ok:
-                    # the engine is back: retry what waits for a back-off now, not later
-                    result = await drain_all(self.engine, overdue=True)
-                if result.busy:
-                    await asyncio.sleep(0.2)
-                    self._wake.set()
-            except Exception:  # the loop must outlive any one failure; the rows stay
-                log.exception("draining the search outbox failed")
+    async def round(self) -> None:
+        result = await drain_all(self.engine)
+        if not result.failed and await _postponed() and (await self.engine.health()).ok:
+            # the engine is back: retry what waits for a back-off now, not later
+            result = await drain_all(self.engine, overdue=True)
+        if result.busy:
+            await asyncio.sleep(0.2)
+            self._wake.set()
