@@ -380,7 +380,7 @@ async def run_size(args: argparse.Namespace) -> dict[str, Any]:
     from search import SearchQuery
 
     raw, raw_per_query, totals = await raw_engine(engine, plan.raw_rounds)
-    from search.tantivy_engine import TantivyEngine
+    from search.tantivy import TantivyEngine
 
     uncached_engine = TantivyEngine(
         settings.search_dir / indexing.SPEC.name, engine.spec, facet_cache=0

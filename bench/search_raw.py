@@ -31,10 +31,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from search import Field, FieldKind, IndexSpec, SearchQuery, SortField
 from search.filters import normalise_filters
-from search.tantivy_engine import TantivyEngine
-from search.tantivy_layout import build_layout
-from search.tantivy_query import Scores, build_query, facet_counts
-from search.tantivy_text import query_words
+from search.tantivy import TantivyEngine
+from search.tantivy.layout import build_layout
+from search.tantivy.query import Scores, build_query, facet_counts
+from search.tantivy.text import query_words
 
 KEYWORD, TEXT, INTEGER = FieldKind.KEYWORD, FieldKind.TEXT, FieldKind.INTEGER
 

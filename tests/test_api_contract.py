@@ -21,7 +21,7 @@ from registry.tables import Organisation, Solution
 from registry.web.app import create_app
 from registry.web.schemas import DETAILS, SolutionDetail
 from search import MAX_TOTAL_HITS
-from search.tantivy_engine import TantivyEngine
+from search.tantivy import TantivyEngine
 
 
 @pytest.fixture(scope="session")

@@ -15,7 +15,7 @@ from registry import indexing
 from registry.indexing.documents import solution_document
 from registry.web.app import create_app
 from search import MAX_TOTAL_HITS
-from search.tantivy_engine import TantivyEngine
+from search.tantivy import TantivyEngine
 from tests.web import html, text_of
 
 MATCHING = MAX_TOTAL_HITS + 50

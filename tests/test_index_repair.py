@@ -16,7 +16,7 @@ from registry import indexing
 from registry.indexing.repair import LOCK_FILE, rebuild_lock
 from registry.web.app import create_app
 from search import SearchQuery
-from search.tantivy_engine import TantivyEngine
+from search.tantivy import TantivyEngine
 from tests.factories import make_org, make_solution
 
 

@@ -21,7 +21,7 @@ from registry.indexing.sync import one_drainer
 from registry.tables import SearchOutbox
 from registry.web.app import create_app
 from search import SearchQuery
-from search.tantivy_engine import TantivyEngine
+from search.tantivy import TantivyEngine
 from tests.factories import SYSTEM, make_actor, make_org, make_solution
 
 

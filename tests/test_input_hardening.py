@@ -18,7 +18,7 @@ from registry.errors import NotFound, PermissionDenied, ValidationFailed
 from registry.tables import AuditEvent, Solution, Sponsorship
 from registry.validation import Checker, Pounds, parse_whole_number, pounds_to_pence
 from registry.web.app import create_app
-from search.tantivy_engine import TantivyEngine
+from search.tantivy import TantivyEngine
 from tests.factories import make_actor, make_org, make_solution, solution_data
 from tests.web import error_summary, heading, html, post_form, sign_in, text_of
 

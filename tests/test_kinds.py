@@ -12,7 +12,7 @@ from litestar.testing import AsyncTestClient
 from registry import indexing
 from registry.catalogue.kinds import COMMON, KINDS, Field
 from registry.web.app import create_app
-from search.tantivy_engine import TantivyEngine
+from search.tantivy import TantivyEngine
 from tests.factories import make_actor, make_org, make_solution
 from tests.web import html, sign_in
 

@@ -11,7 +11,7 @@ from litestar.testing import AsyncTestClient
 
 from registry import catalogue, indexing
 from registry.web.app import create_app
-from search.tantivy_engine import TantivyEngine
+from search.tantivy import TantivyEngine
 from tests.factories import SYSTEM, make_actor, make_org, make_solution
 from tests.web import error_summary, html, post_form, sign_in, text_of
 

@@ -14,7 +14,7 @@ from registry import catalogue, indexing
 from registry.config import Settings
 from registry.tables import Interest, Solution, Sponsorship, User, WebSession
 from registry.web.app import create_app
-from search.tantivy_engine import TantivyEngine
+from search.tantivy import TantivyEngine
 from tests.factories import SYSTEM, make_actor, make_org, make_solution
 from tests.web import (
     csrf_token,

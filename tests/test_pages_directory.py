@@ -16,7 +16,7 @@ from selectolax.lexbor import LexborNode as Node
 from registry import collaboration, indexing, programmes
 from registry import db as registry_db
 from registry.web.app import create_app
-from search.tantivy_engine import TantivyEngine
+from search.tantivy import TantivyEngine
 from tests.factories import make_actor, make_org, make_solution
 
 PAGES = [

@@ -18,7 +18,7 @@ from litestar.testing import AsyncTestClient
 from registry import collaboration, indexing
 from registry.config import Settings
 from registry.web.app import create_app
-from search.tantivy_engine import TantivyEngine
+from search.tantivy import TantivyEngine
 from tests.factories import make_actor, make_org, make_solution
 from tests.web import sign_in
 

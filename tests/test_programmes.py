@@ -206,7 +206,7 @@ async def test_a_figure_one_short_of_its_target_is_not_shown_as_100_percent(db, 
 
     from registry import indexing
     from registry.web.app import create_app
-    from search.tantivy_engine import TantivyEngine
+    from search.tantivy import TantivyEngine
     from tests.web import text_of
 
     await make_org("digital-office", kind="national_body")

@@ -13,7 +13,7 @@ from litestar.testing import AsyncTestClient
 from registry import db, indexing
 from registry.tables import Solution
 from registry.web.app import create_app
-from search.tantivy_engine import TantivyEngine
+from search.tantivy import TantivyEngine
 
 
 @pytest.fixture(scope="session")

@@ -83,14 +83,14 @@ SPEC = solutions_spec()
 
 def make_engine(settings: Settings) -> SearchEngine:
     if settings.search_engine == "meilisearch":
-        from search.meili_engine import MeiliEngine
+        from search.meilisearch import MeiliEngine
 
         return MeiliEngine(
             settings.meili_url or "",
             settings.meili_api_key,
             solutions_spec(settings.meili_index_prefix),
         )
-    from search.tantivy_engine import TantivyEngine
+    from search.tantivy import TantivyEngine
 
     return TantivyEngine(settings.search_dir / SPEC.name, SPEC)
 

@@ -18,8 +18,8 @@ import pytest
 from search_corpus import CORPUS, SPEC
 
 from search import IndexSpec
-from search.meili_engine import MeiliEngine
-from search.tantivy_engine import TantivyEngine
+from search.meilisearch import MeiliEngine
+from search.tantivy import TantivyEngine
 
 MEILI_URL = os.environ.get("MEILI_URL")
 NO_MEILI = "MEILI_URL is not set: no Meilisearch server to test against"

@@ -128,6 +128,6 @@ def test_unmark_reads_markers_the_way_render_does(text):
     "text", ["Flood-warning sensors, 2024!", "ÉILEAN roads", "a" * 300 + " short words"]
 )
 def test_the_fast_word_split_matches_the_analyzers_words(text):
-    from search.tantivy_text import _ANALYZER, words_of
+    from search.tantivy.text import _ANALYZER, words_of
 
     assert words_of(text) == set(_ANALYZER.analyze(text))

@@ -24,7 +24,7 @@ from search_corpus import CORPUS, SPEC
 
 from search import MAX_TOTAL_HITS, SearchQuery, SearchUnavailable, SortField
 from search.highlight import POST, PRE
-from search.meili_engine import RANKING_RULES, MeiliEngine, meili_settings
+from search.meilisearch.engine import RANKING_RULES, MeiliEngine, meili_settings
 
 pytestmark = pytest.mark.engine_only
 

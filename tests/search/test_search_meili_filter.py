@@ -17,7 +17,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 from search_corpus import SPEC
 
-from search.filters import meili_filter, normalise_filters, quote
+from search.filters import normalise_filters
+from search.meilisearch.filters import meili_filter, quote
 
 pytestmark = pytest.mark.engine_only
 

@@ -23,9 +23,9 @@ from hypothesis import strategies as st
 from search_corpus import CORPUS, SPEC
 
 from search import Field, FieldKind, IndexSpec, SearchQuery, SearchUnavailable, SortField
-from search.tantivy_engine import TantivyEngine
-from search.tantivy_layout import fold_for_sort, sort_key
-from search.tantivy_text import HighlightMatcher, query_words, terms_of_word
+from search.tantivy import TantivyEngine
+from search.tantivy.layout import fold_for_sort, sort_key
+from search.tantivy.text import HighlightMatcher, query_words, terms_of_word
 
 pytestmark = pytest.mark.engine_only
 

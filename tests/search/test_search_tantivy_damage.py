@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 from search import Field, FieldKind, IndexSpec, SearchQuery, SearchUnavailable
-from search.tantivy_engine import TantivyEngine
+from search.tantivy import TantivyEngine
 
 pytestmark = pytest.mark.engine_only
 
@@ -112,7 +112,7 @@ RELOAD_SCRIPT = textwrap.dedent(
     sys.path.insert(0, sys.argv[2])
     from tests.search.test_search_tantivy_damage import SPEC, cut_short, documents, live_generation
     from search import SearchQuery, SearchUnavailable
-    from search.tantivy_engine import TantivyEngine
+    from search.tantivy import TantivyEngine
 
     async def main(directory):
         reader = TantivyEngine(directory, SPEC)

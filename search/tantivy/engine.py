@@ -1,6 +1,6 @@
 """The embedded search engine: a Tantivy index in a local directory, behaving like Meilisearch.
 
-Relevance follows Meilisearch's default rules as far as users can tell (see `tantivy_query`) and
+Relevance follows Meilisearch's default rules as far as users can tell (see `query`) and
 its ties keep Tantivy's index order, deterministic like Meilisearch's internal ids; a requested
 sort, and the plain listing of an empty query, is a strict order ending in the primary key.
 Facet counts come from the same query as the hits, so they describe exactly the filtered result
@@ -11,12 +11,12 @@ for Tantivy's lock never holds searches up. Writes take an in-process lock and T
 directory lock (waited for up to `lock_timeout`, then `SearchUnavailable`), commit, give the
 directory lock back and reload, so the worker and the CLI can write too; `LiveIndex` picks up
 their commits and rebuilds before the next search. `rebuild` fills a new generation beside the
-live one and swaps it in (see `tantivy_generations`), replaying writes this process made
+live one and swaps it in (see `generations`), replaying writes this process made
 meanwhile. When the spec no longer matches the index on disk, `apply_settings` replaces an empty
 index but will not discard a non-empty one: it raises `SearchUnavailable` asking for a rebuild,
 as searches do until `rebuild` has run with the new spec. Every commit records the sizes of the
 index's files, and an index whose files no longer match is refused rather than mapped, since a
-file cut short under a memory map crashes the process (see `tantivy_manifest`). On Linux the
+file cut short under a memory map crashes the process (see `manifest`). On Linux the
 engine keeps some free memory at the top of malloc's heaps (`pad_the_heap`), which makes
 typo-tolerant searches for long words several times cheaper.
 """
@@ -42,16 +42,14 @@ from typing import Any, TypeVar
 
 import tantivy
 
-from search import tantivy_generations as generations
-from search import tantivy_manifest as manifest
-from search.documents import primary_key
 from search.filters import NormalisedFilters, normalise_filters
 from search.highlight import join_values, mark_spans, snippet, strip_markers
-from search.tantivy_layout import DOC, PK, Layout, build_layout, sort_field, to_document
-from search.tantivy_live import LiveIndex, guard, open_writer, quietly
-from search.tantivy_query import Scores, build_query, facet_counts, python_sort_key
-from search.tantivy_text import ANALYZER_NAME, HighlightMatcher, QueryWord, build_analyzer
-from search.tantivy_text import query_words as parse_words
+from search.tantivy import generations, manifest
+from search.tantivy.layout import DOC, PK, Layout, build_layout, sort_field, to_document
+from search.tantivy.live import LiveIndex, guard, open_writer, quietly
+from search.tantivy.query import Scores, build_query, facet_counts, python_sort_key
+from search.tantivy.text import ANALYZER_NAME, HighlightMatcher, QueryWord, build_analyzer
+from search.tantivy.text import query_words as parse_words
 from search.types import (
     MAX_TOTAL_HITS,
     Documents,
@@ -63,6 +61,7 @@ from search.types import (
     SearchResult,
     SearchUnavailable,
 )
+from search.validation import primary_key
 
 T = TypeVar("T")
 Converted = list[tuple[str, tantivy.Document]]

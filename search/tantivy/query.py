@@ -18,11 +18,11 @@ from typing import Any
 
 import tantivy
 
-from search.documents import field_values, primary_key
 from search.filters import NormalisedFilters
-from search.tantivy_layout import Layout, sort_key, text_field
-from search.tantivy_text import MAX_QUERY_WORDS, QueryWord
+from search.tantivy.layout import Layout, sort_key, text_field
+from search.tantivy.text import MAX_QUERY_WORDS, QueryWord
 from search.types import FieldKind, SortField
+from search.validation import field_values, primary_key
 
 _Q = tantivy.Query
 _MUST = tantivy.Occur.Must

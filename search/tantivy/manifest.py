@@ -20,7 +20,7 @@ import os
 import secrets
 from pathlib import Path
 
-from search.tantivy_generations import META_FILE, signature
+from search.tantivy.generations import META_FILE, signature
 
 MANIFEST_FILE = "files.json"
 _RETRIES = 3  # reads of meta.json that may change under us (another process committing)

@@ -2,7 +2,7 @@
 
 Every spec field gets the internal fields its purposes need, each name prefixed by its role so no
 spec name can collide with another: `t_` for searchable text (words with the first letter
-doubled, see `tantivy_text`), `k_` for exact keyword values (filters and facets, a fast column),
+doubled, see `text`), `k_` for exact keyword values (filters and facets, a fast column),
 `i_` for integers, and `o_`/`r_` for the ascending and descending sort keys. A sort key is one
 string that orders the way users expect (case and accents ignored, integers numerically, missing
 values last) and ends with the primary key, so Tantivy's single-field ordering already breaks
@@ -20,9 +20,9 @@ from typing import Any
 
 import tantivy
 
-from search.documents import field_values, primary_key
-from search.tantivy_text import ANALYZER_NAME, index_text
+from search.tantivy.text import ANALYZER_NAME, index_text
 from search.types import FieldKind, IndexSpec
+from search.validation import field_values, primary_key
 
 PK = "_pk"
 DOC = "_doc"
@@ -94,7 +94,7 @@ def build_layout(spec: IndexSpec) -> Layout:
 def to_document(layout: Layout, source: Mapping[str, Any]) -> tuple[str, tantivy.Document]:
     """The primary key and the Tantivy document for one search document.
 
-    Raises `ValueError` for a document that does not fit the spec (see `search.documents`).
+    Raises `ValueError` for a document that does not fit the spec (see `search.validation`).
     """
     spec = layout.spec
     pk = primary_key(spec, source)

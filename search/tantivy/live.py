@@ -7,7 +7,7 @@ commit, maybe by another process). Each open and reload gets a new `version` num
 together with a searcher, so results cached per version can never outlive the state they were
 computed from. Tantivy failures, including Rust panics, become `SearchUnavailable` via `guard`.
 Before an index is opened or reloaded, and at most every `VERIFY_EVERY` seconds while it is
-live, its segment files are checked against their recorded sizes (`tantivy_manifest`): a file cut
+live, its segment files are checked against their recorded sizes (`manifest`): a file cut
 short under a memory map would otherwise kill the process at its next read.
 """
 
@@ -22,9 +22,8 @@ from typing import TypeVar
 
 import tantivy
 
-from search import tantivy_generations as generations
-from search import tantivy_manifest as manifest
-from search.tantivy_text import ANALYZER_NAME
+from search.tantivy import generations, manifest
+from search.tantivy.text import ANALYZER_NAME
 from search.types import SearchUnavailable
 
 T = TypeVar("T")

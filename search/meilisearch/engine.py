@@ -37,9 +37,8 @@ from meilisearch.errors import (
     MeilisearchTimeoutError,
 )
 
-from search.documents import check_document
-from search.filters import meili_filter
 from search.highlight import POST, PRE, join_values, render, snippet, strip_markers, unmark
+from search.meilisearch.filters import meili_filter
 from search.types import (
     MAX_TOTAL_HITS,
     Documents,
@@ -51,6 +50,7 @@ from search.types import (
     SearchResult,
     SearchUnavailable,
 )
+from search.validation import check_document
 
 T = TypeVar("T")
 
