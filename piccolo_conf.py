@@ -1,4 +1,4 @@
-"""Piccolo's configuration: the database engine chosen from the environment.
+"""Piccolo's configuration: the database, chosen from the environment.
 
 Piccolo finds this module by name (`PICCOLO_CONF`, default `piccolo_conf`); it is installed as
 a top-level module so the `registry` command finds it from any directory.
@@ -6,8 +6,8 @@ a top-level module so the `registry` command finds it from any directory.
 
 from piccolo.conf.apps import AppRegistry
 
-from registry.db import engine_from_settings
+from registry.db import database_from_settings
 
-DB = engine_from_settings()
+DB = database_from_settings()
 
 APP_REGISTRY = AppRegistry(apps=["registry.piccolo_app"])

@@ -403,11 +403,11 @@ class Timer:
 class TimedTemplates:
     """The app's template engine, with each render timed."""
 
-    def __init__(self, engine: Any, timer: Timer) -> None:
-        self.engine, self.timer = engine, timer
+    def __init__(self, templates: Any, timer: Timer) -> None:
+        self.templates, self.timer = templates, timer
 
     def get_template(self, name: str) -> Any:
-        template = self.engine.get_template(name)
+        template = self.templates.get_template(name)
         timer = self.timer
 
         class Timed:
@@ -417,7 +417,7 @@ class TimedTemplates:
         return Timed()
 
     def __getattr__(self, name: str) -> Any:
-        return getattr(self.engine, name)
+        return getattr(self.templates, name)
 
 
 async def profile_in_process(settings: Any, pages: list[Page], rounds: int) -> None:
@@ -430,7 +430,7 @@ async def profile_in_process(settings: Any, pages: list[Page], rounds: int) -> N
     engine = indexing.make_engine(settings)
     app = create_app(settings, engine=engine, database_pool=False)
     engine.search = timer.wrap_async("search", engine.search)
-    database = type(db.engine())  # its instances take no new attributes: wrap the class
+    database = type(db.database())  # its instances take no new attributes: wrap the class
     database.run_querystring = timer.wrap_async("database", database.run_querystring)
     markdown.render = timer.wrap("markdown", markdown.render)
     app.template_engine = TimedTemplates(app.template_engine, timer)

@@ -1,7 +1,9 @@
-"""The database engine, built from the settings, and the one place that binds it to the tables.
+"""The database, built from the settings, and the one place that binds it to the tables.
 
-Services reach the engine through `engine()` so a transaction always runs on the same engine as
-the tables it touches (the tests rebind the tables to a throwaway database).
+Services reach it through `database()` so a transaction always runs on the same database as
+the tables it touches (the tests rebind the tables to a throwaway database). Piccolo calls
+this object an engine (`Engine`); here it is the database, and "engine" means the search
+engine.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from piccolo.engine.sqlite import SQLiteEngine, TransactionType
 from registry.config import Settings, get_settings
 
 
-def engine_from_settings(settings: Settings | None = None) -> Engine:
+def database_from_settings(settings: Settings | None = None) -> Engine:
     settings = settings or get_settings()
     if settings.database_kind == "postgresql":
         return PostgresEngine(config={"dsn": settings.database_url})
@@ -23,7 +25,7 @@ def engine_from_settings(settings: Settings | None = None) -> Engine:
     return SQLiteEngine(path=str(path), timeout=30)
 
 
-def engine() -> Engine:
+def database() -> Engine:
     from registry.tables import Organisation
 
     return Organisation._meta.db
@@ -40,7 +42,7 @@ def bind(db: Engine) -> None:
 def transaction():
     """A write transaction. On SQLite it takes the write lock up front (BEGIN IMMEDIATE), so
     two writers never both read and then deadlock upgrading their locks."""
-    db = engine()
+    db = database()
     if isinstance(db, SQLiteEngine):
         return db.transaction(transaction_type=TransactionType.immediate)
     return db.transaction()
@@ -51,17 +53,17 @@ def reading():
     transaction every query opens a connection of its own (on SQLite, a new thread too:
     1.5 to 2 ms each), so a page built from several queries reads inside one of these. Only
     reads belong in it: on SQLite a write here could not take the write lock safely."""
-    return engine().transaction()
+    return database().transaction()
 
 
 async def start(db: Engine | None = None) -> None:
-    db = db or engine()
+    db = db or database()
     if isinstance(db, PostgresEngine):
         await db.start_connection_pool(min_size=1, max_size=10)
 
 
 async def stop(db: Engine | None = None) -> None:
-    db = db or engine()
+    db = db or database()
     if isinstance(db, PostgresEngine):
         await db.close_connection_pool()
 

@@ -20,13 +20,14 @@ class MigrationFailed(Exception):
 
 
 @contextlib.contextmanager
-def _migrating(engine: Engine) -> Iterator[None]:
-    """Point Piccolo's migration machinery (which finds its engine through piccolo_conf) at
-    `engine` for the duration, so any database can be migrated, not only the configured one."""
+def _migrating(database: Engine) -> Iterator[None]:
+    """Point Piccolo's migration machinery (which finds its database through piccolo_conf)
+    at `database` for the duration, so any database can be migrated, not only the configured
+    one."""
     import piccolo_conf
 
     saved_conf, saved_migration = piccolo_conf.DB, Migration._meta._db
-    piccolo_conf.DB, Migration._meta.db = engine, engine
+    piccolo_conf.DB, Migration._meta.db = database, database
     try:
         yield
     finally:
@@ -42,14 +43,14 @@ async def _pending() -> list[str]:
     return sorted(set(manager.get_migration_ids(modules)) - ran)
 
 
-async def apply_migrations(engine: Engine | None = None) -> list[str]:
+async def apply_migrations(database: Engine | None = None) -> list[str]:
     """Apply every migration not yet applied; returns their ids (empty when up to date)."""
-    engine = engine or db.engine()
-    if isinstance(engine, SQLiteEngine):
+    database = database or db.database()
+    if isinstance(database, SQLiteEngine):
         # Write-ahead logging lets pages be read while a write is in progress. The setting is
         # kept in the database file, so it is set once here.
-        await engine.run_ddl("PRAGMA journal_mode=WAL")
-    with _migrating(engine):
+        await database.run_ddl("PRAGMA journal_mode=WAL")
+    with _migrating(database):
         todo = await _pending()
         if not todo:
             return []

@@ -119,39 +119,39 @@ def pytest_unconfigure(config: pytest.Config) -> None:
 # -- fixtures ---------------------------------------------------------------------------------
 
 
-def _engine(url: str):
+def _database(url: str):
     from registry.config import Settings
-    from registry.db import engine_from_settings
+    from registry.db import database_from_settings
 
-    return engine_from_settings(Settings.from_env({**os.environ, "DATABASE_URL": url}))
+    return database_from_settings(Settings.from_env({**os.environ, "DATABASE_URL": url}))
 
 
 @pytest.fixture(scope="session")
-async def scratch_engine():
+async def scratch_database():
     from registry import db
     from registry.migrations import apply_migrations
 
-    engine = _engine(SCRATCH_URL)
-    await apply_migrations(engine)
-    db.bind(engine)
-    return engine
+    database = _database(SCRATCH_URL)
+    await apply_migrations(database)
+    db.bind(database)
+    return database
 
 
 @pytest.fixture(scope="session")
-async def catalogue_engine(scratch_engine):
+async def catalogue_database(scratch_database):
     """A database loaded once from the real seed files. Tests using it must not write."""
     from registry import db
     from registry.migrations import apply_migrations
     from registry.seeding import load_seeds
 
-    engine = _engine(CATALOGUE_URL)
-    await apply_migrations(engine)
-    db.bind(engine)
+    database = _database(CATALOGUE_URL)
+    await apply_migrations(database)
+    db.bind(database)
     try:
         await load_seeds()
     finally:
-        db.bind(scratch_engine)
-    return engine
+        db.bind(scratch_database)
+    return database
 
 
 async def empty_tables() -> None:
@@ -161,37 +161,37 @@ async def empty_tables() -> None:
     from registry.tables import ALL_TABLES
 
     discover.forget_organisation_names()
-    engine = db.engine()
+    database = db.database()
     names = [table._meta.tablename for table in ALL_TABLES]
-    if isinstance(engine, PostgresEngine):
+    if isinstance(database, PostgresEngine):
         quoted = ", ".join(f'"{name}"' for name in names)
-        await engine.run_ddl(f"TRUNCATE {quoted} RESTART IDENTITY CASCADE")
+        await database.run_ddl(f"TRUNCATE {quoted} RESTART IDENTITY CASCADE")
     else:
-        async with engine.transaction():
+        async with database.transaction():
             for name in reversed(names):
-                await engine.run_ddl(f'DELETE FROM "{name}"')
+                await database.run_ddl(f'DELETE FROM "{name}"')
 
 
 @pytest.fixture
-async def db(scratch_engine):
+async def db(scratch_database):
     """The scratch database, emptied before the test."""
     from registry import db as registry_db
 
-    registry_db.bind(scratch_engine)
+    registry_db.bind(scratch_database)
     await empty_tables()
-    return scratch_engine
+    return scratch_database
 
 
 @pytest.fixture
-async def seeded(catalogue_engine, scratch_engine):
+async def seeded(catalogue_database, scratch_database):
     """The seeded catalogue database, for tests that only read."""
     from registry import db as registry_db
     from registry import discover
 
-    registry_db.bind(catalogue_engine)
+    registry_db.bind(catalogue_database)
     discover.forget_organisation_names()
-    yield catalogue_engine
-    registry_db.bind(scratch_engine)
+    yield catalogue_database
+    registry_db.bind(scratch_database)
     discover.forget_organisation_names()
 
 

@@ -25,14 +25,14 @@ from search.tantivy import TantivyEngine
 
 
 @pytest.fixture(scope="session")
-async def contract_index(catalogue_engine, scratch_engine, tmp_path_factory):
+async def contract_index(catalogue_database, scratch_database, tmp_path_factory):
     """A real index of the seeded catalogue, so searches answer with real hits and facets."""
     engine = TantivyEngine(tmp_path_factory.mktemp("contract-index") / "solutions", indexing.SPEC)
-    db.bind(catalogue_engine)
+    db.bind(catalogue_database)
     try:
         await indexing.reindex(engine)
     finally:
-        db.bind(scratch_engine)
+        db.bind(scratch_database)
     yield engine
     await engine.close()
 

@@ -184,7 +184,7 @@ async def test_the_migration_fills_the_html_of_rows_saved_before_it(client, db):
     )
     await Solution.update({Solution.description_html: ""}).where(Solution.slug == "booking")
 
-    assert await fill_description_html(db) == 2  # the scratch database's engine
+    assert await fill_description_html(db) == 2  # the scratch database
 
     assert "<strong>rooms</strong>" in description_of(await client.get("/solutions/booking"))
     assert "<em>council</em>" in description_of(await client.get("/organisations/fife"))

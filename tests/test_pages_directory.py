@@ -36,13 +36,13 @@ SCRIPT = "<script>alert(1)</script>"
 # of that rebuild can leave a PostgreSQL connection unclosed. So each client gets an index that
 # needs no rebuilding: the catalogue's, built once, or an empty one beside an empty database.
 @pytest.fixture(scope="session")
-async def catalogue_index(catalogue_engine, scratch_engine, tmp_path_factory):
+async def catalogue_index(catalogue_database, scratch_database, tmp_path_factory):
     engine = TantivyEngine(tmp_path_factory.mktemp("directory-index") / "solutions", indexing.SPEC)
-    registry_db.bind(catalogue_engine)
+    registry_db.bind(catalogue_database)
     try:
         await indexing.reindex(engine)
     finally:
-        registry_db.bind(scratch_engine)
+        registry_db.bind(scratch_database)
     yield engine
     await engine.close()
 

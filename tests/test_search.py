@@ -17,13 +17,13 @@ from search.tantivy import TantivyEngine
 
 
 @pytest.fixture(scope="session")
-async def seeded_index(catalogue_engine, scratch_engine, tmp_path_factory):
+async def seeded_index(catalogue_database, scratch_database, tmp_path_factory):
     engine = TantivyEngine(tmp_path_factory.mktemp("seeded-index") / "solutions", indexing.SPEC)
-    db.bind(catalogue_engine)
+    db.bind(catalogue_database)
     try:
         await indexing.reindex(engine)
     finally:
-        db.bind(scratch_engine)
+        db.bind(scratch_database)
     yield engine
     await engine.close()
 

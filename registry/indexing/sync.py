@@ -63,9 +63,9 @@ async def one_drainer(*, wait: float = 0.0) -> AsyncIterator[bool]:
     (waiting up to `wait` seconds). On PostgreSQL it is an advisory lock held by a transaction;
     on SQLite (one machine) a file lock beside the database."""
     deadline = time.monotonic() + wait
-    engine = db.engine()
-    if isinstance(engine, PostgresEngine):
-        async with engine.transaction():
+    database = db.database()
+    if isinstance(database, PostgresEngine):
+        async with database.transaction():
             while True:
                 rows = await SearchOutbox.raw(
                     "SELECT pg_try_advisory_xact_lock({}) AS locked", ADVISORY_LOCK_KEY

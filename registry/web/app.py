@@ -60,7 +60,7 @@ ASSETS = {
 async def healthz(state: State) -> Response[Health]:
     database = "ok"
     try:
-        await db.engine().run_ddl("SELECT 1")
+        await db.database().run_ddl("SELECT 1")
     except Exception:
         database = "unavailable"
     health = await state.search_engine.health()
