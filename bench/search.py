@@ -128,12 +128,12 @@ CROP = ("description", "supplier_names")  # the long fields, for the cropped var
 async def raw_engine(
     engine: Any, rounds: int, *, crop: bool = False
 ) -> tuple[Latencies, list[list[float]], list[int]]:
-    """The mix through `await engine.search(discover.to_query(discover.parse(params)))`; with
+    """The mix through `await engine.search(searching.to_query(searching.parse(params)))`; with
     `crop`, the long fields' highlights cropped to snippets (SearchQuery.crop)."""
-    from registry import discover
+    from registry.catalogue import searching
 
     async def once(params: dict[str, list[str]]) -> Any:
-        query = discover.to_query(discover.parse(params))
+        query = searching.to_query(searching.parse(params))
         if crop:
             query = dataclasses.replace(query, crop=CROP)
         return await engine.search(query)
@@ -158,14 +158,14 @@ async def response_sizes(engine: Any) -> tuple[float, float]:
     without and with the long fields cropped."""
     import msgspec
 
-    from registry import discover
+    from registry.catalogue import searching
     from registry.web.api import search_hit
 
     sizes = []
     for crop in (False, True):
         total = 0
         for _, params in MIX:
-            query = discover.to_query(discover.parse(params))
+            query = searching.to_query(searching.parse(params))
             if crop:
                 query = dataclasses.replace(query, crop=CROP)
             result = await engine.search(query)
@@ -258,14 +258,15 @@ def has_write_endpoints(server: Server) -> list[str]:
 
 
 async def profile_in_process(settings: Any, rounds: int) -> None:
-    from registry import discover, indexing
+    from registry import indexing
+    from registry.catalogue import searching
     from registry.web.app import create_app
 
     engine = indexing.make_engine(settings)
     for pool in ("_executor", "_searching"):  # the engine's thread pools, whichever it has
         if hasattr(engine, pool):
             setattr(engine, pool, InlineExecutor())
-    queries = [discover.to_query(discover.parse(params)) for _, params in MIX]
+    queries = [searching.to_query(searching.parse(params)) for _, params in MIX]
     for query in queries:
         await engine.search(query)
 

@@ -157,10 +157,9 @@ async def catalogue_database(scratch_database):
 async def empty_tables() -> None:
     from piccolo.engine.postgres import PostgresEngine
 
-    from registry import db, discover
+    from registry import db
     from registry.tables import ALL_TABLES
 
-    discover.forget_organisation_names()
     database = db.database()
     names = [table._meta.tablename for table in ALL_TABLES]
     if isinstance(database, PostgresEngine):
@@ -186,13 +185,10 @@ async def db(scratch_database):
 async def seeded(catalogue_database, scratch_database):
     """The seeded catalogue database, for tests that only read."""
     from registry import db as registry_db
-    from registry import discover
 
     registry_db.bind(catalogue_database)
-    discover.forget_organisation_names()
     yield catalogue_database
     registry_db.bind(scratch_database)
-    discover.forget_organisation_names()
 
 
 @pytest.fixture

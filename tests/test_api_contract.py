@@ -15,7 +15,8 @@ from hypothesis import HealthCheck, settings
 from litestar.testing import TestClient
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
-from registry import db, discover, indexing
+from registry import db, indexing
+from registry.catalogue import searching
 from registry.catalogue.kinds import COMMON, KINDS
 from registry.tables import Organisation, Solution
 from registry.web.app import create_app
@@ -131,7 +132,7 @@ def test_the_document_lists_the_registrys_error_shape_and_enums(api):
     assert parameters["page"]["type"] == parameters["per_page"]["type"] == "integer"
     assert parameters["per_page"]["maximum"] == 100
     sort = parameters["sort"]
-    assert set(discover.SORTS) <= set(sort.get("enum") or sort["oneOf"][0]["enum"])
+    assert set(searching.SORTS) <= set(sort.get("enum") or sort["oneOf"][0]["enum"])
     detail = document["paths"]["/api/v1/solutions/{slug}"]["get"]["responses"]
     assert "404" in detail
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from registry.discover import facet
+from registry.web.pages.discover import facet
 
 pytestmark = pytest.mark.engine_only
 

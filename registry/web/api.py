@@ -17,8 +17,9 @@ from litestar.openapi.datastructures import ResponseSpec
 from litestar.openapi.spec import OpenAPIType, Schema
 from litestar.params import FromPath, QueryParameter
 
-from registry import catalogue, collaboration, discover, organisations
+from registry import catalogue, collaboration, organisations
 from registry.accounts import ANONYMOUS
+from registry.catalogue import searching
 from registry.errors import ValidationFailed
 from registry.web import schemas
 from registry.web.schemas import (
@@ -285,7 +286,7 @@ class SolutionsApi(Controller):
         )
 
 
-MAX_VALUES = discover.MAX_VALUES
+MAX_VALUES = searching.MAX_VALUES
 MAX_VALUE_LENGTH = 200
 
 
@@ -347,7 +348,7 @@ class SearchApi(Controller):
         q: Annotated[
             str | None,
             QueryParameter(
-                max_length=discover.MAX_QUERY_LENGTH,
+                max_length=searching.MAX_QUERY_LENGTH,
                 description="Words to look for",
                 schema_extra=_NOT_NULL["string"],
             ),
@@ -394,9 +395,9 @@ class SearchApi(Controller):
         }
         if too_long:
             raise ValidationFailed(too_long, "; ".join(too_long.values()))
-        asked = discover.parse(params)
+        asked = searching.parse(params)
         try:
-            result = await discover.search(state.search_engine, asked)
+            result = await searching.search(state.search_engine, asked)
         except SearchUnavailable as exc:
             raise ServiceUnavailable(
                 "Search is unavailable just now; the catalogue can still be browsed at "
@@ -408,7 +409,7 @@ class SearchApi(Controller):
             page=asked.page,
             per_page=asked.per_page,
             sort=asked.sort,
-            facets=discover.public_facets(result),
+            facets=searching.public_facets(result),
             took_ms=round(result.took_ms, 3),
         )
 

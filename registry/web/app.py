@@ -29,6 +29,7 @@ from registry.config import Settings, get_settings
 from registry.web.api import OrganisationsApi, SearchApi, SolutionsApi
 from registry.web.errors import EXCEPTION_HANDLERS
 from registry.web.pages import PAGE_CONTROLLERS
+from registry.web.pages.discover import OrganisationNames
 from registry.web.schemas import Health, Outbox
 from registry.web.security import add_security_headers, csrf_cookie_name, identity_middleware
 from registry.web.templating import template_config
@@ -179,6 +180,7 @@ def create_app(
             {
                 "settings": settings,
                 "search_engine": engine,
+                "organisation_names": OrganisationNames(),
                 "indexer": indexer,
                 "repairer": repairer,
             }

@@ -4,7 +4,8 @@ These are the API's contract. Litestar renders them into the OpenAPI document at
 the handlers build their answers from them, so the document and the answers cannot drift apart:
 a field is public only if it is named here, and internal keys (row ids, foreign keys) have no
 field to travel in. Controlled values (kinds, statuses, levels, sorts) are declared as enums
-built from `registry.vocabulary` and `registry.discover`, the lists the services check against.
+built from `registry.vocabulary` and `registry.catalogue.searching`, the lists the services
+check against.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from typing import Literal, Union
 import msgspec
 
 from registry.catalogue.kinds import KINDS, Field, Kind
-from registry.discover import FACETS, SORTS
+from registry.catalogue.searching import FACETS, SORTS
 from registry.vocabulary import (
     ADOPTION_STATUSES,
     CHARACTERISTICS,

@@ -2,16 +2,149 @@
 
 The same address serves the full page, and (for htmx, which sends `HX-Request`) just the
 results fragment, so search-as-you-type and a plain GET form without JavaScript share one URL.
+The search itself is the catalogue's (`registry.catalogue.searching`); what is here is the
+page's view of it: which filters it lists and how many of their values, the pages its links
+reach under the cap, the plain listing it falls back to when search is down, and the
+organisation names its filter labels need (kept on the application's state for a minute).
 """
 
 from __future__ import annotations
+
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 
 from litestar import Controller, Request, get
 from litestar.datastructures import State
 from litestar.response import Template
 
-from registry import discover
+from registry.catalogue import list_solutions
+from registry.catalogue.searching import FILTERS, SORTS, SolutionSearch, parse, search
+from registry.tables import Organisation
 from registry.web.pages.common import page
+from search import MAX_TOTAL_HITS, SearchEngine, SearchResult, SearchUnavailable
+
+# The filters a page shows, in order, with how many of their values at most (long lists of
+# owners and licences show those with the most results; chosen values always stay listed).
+PAGE_FACETS = {
+    "kind": None,
+    "status": None,
+    "service_area": None,
+    "characteristic": None,
+    "owner": 12,
+    "licence": 12,
+}
+PAGE_MAX_PER_PAGE = 50
+
+
+@dataclass(frozen=True)
+class FacetValue:
+    value: str
+    count: int
+    chosen: bool
+
+
+@dataclass(frozen=True)
+class Facet:
+    name: str
+    values: list[FacetValue]
+    left_out: int  # values with results not listed
+
+
+def facet(name: str, counts: Mapping[str, int], chosen: Sequence[str], limit: int | None) -> Facet:
+    """A filter's values, most results first (then alphabetically), at most `limit` of them
+    plus any chosen ones beyond it."""
+    ranked = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
+    shown = ranked if limit is None else ranked[:limit]
+    listed = {value for value, _ in shown}
+    extra = [(value, counts.get(value, 0)) for value in chosen if value not in listed]
+    values = [FacetValue(v, c, v in chosen) for v, c in shown + extra]
+    return Facet(name, values, len(ranked) - len(shown) - sum(1 for v, _ in extra if v in counts))
+
+
+@dataclass
+class DiscoverPage:
+    """What the discover page shows: search results, or, when search is down, a plain listing
+    from the database with a notice."""
+
+    asked: SolutionSearch
+    result: SearchResult | None
+    degraded: bool
+    listing: list[dict]
+    listing_total: int
+    organisation_names: dict[str, str]
+    cap: int = MAX_TOTAL_HITS
+
+    @property
+    def capped(self) -> bool:
+        """More results match than a listing pages through. The search engine counts up to the
+        cap, so its total at the cap means "that many or more"; the database counts them all."""
+        if self.result is not None:
+            return self.result.total >= self.cap
+        return self.listing_total > self.cap
+
+    @property
+    def pageable(self) -> int:
+        """How many results the page links reach: whole pages within the cap, so no link
+        leads to a page that would be refused."""
+        total = self.result.total if self.result is not None else self.listing_total
+        return min(total, self.cap // self.asked.per_page * self.asked.per_page)
+
+    @property
+    def facets(self) -> list[Facet]:
+        if self.result is None:
+            return []
+        return [
+            facet(
+                name,
+                self.result.facets.get(FILTERS[name], {}),
+                self.asked.filters.get(name, []),
+                limit,
+            )
+            for name, limit in PAGE_FACETS.items()
+        ]
+
+
+class OrganisationNames:
+    """The names of organisations, for filter labels. Every search page needs some, so all of
+    them (a few dozen) are kept for `keep_for` seconds and read again sooner when a slug is not
+    known yet: a renamed organisation shows its old name for at most that long. One per
+    application, on its state, so each app (and each test's) reads its own database."""
+
+    def __init__(self, keep_for: float = 60.0) -> None:
+        self.keep_for = keep_for
+        self._names: dict[str, str] = {}
+        self._read_at = 0.0
+
+    async def of(self, slugs: set[str]) -> dict[str, str]:
+        stale = time.monotonic() - self._read_at > self.keep_for
+        if stale or slugs - set(self._names):
+            rows = await Organisation.select(Organisation.slug, Organisation.name)
+            self._names, self._read_at = {r["slug"]: r["name"] for r in rows}, time.monotonic()
+        return {slug: self._names[slug] for slug in slugs if slug in self._names}
+
+
+async def discover_page(
+    engine: SearchEngine, names: OrganisationNames, params: Mapping[str, Sequence[str]]
+) -> DiscoverPage:
+    asked = parse(params, max_per_page=PAGE_MAX_PER_PAGE)
+    try:
+        result: SearchResult | None = await search(engine, asked)
+        listing, listing_total, degraded = [], 0, False
+    except SearchUnavailable:
+        result, degraded = None, True
+        kinds = asked.filters.get("kind") or [None]
+        listing, listing_total = await list_solutions(
+            kind=kinds[0] if len(kinds) == 1 else None, page=asked.page, per_page=asked.per_page
+        )
+    slugs = set(
+        asked.filters.get("owner", [])
+        + asked.filters.get("adopted_by", [])
+        + asked.filters.get("interested", [])
+    )
+    if result is not None:
+        slugs |= set(result.facets.get("owner", {}))
+    return DiscoverPage(asked, result, degraded, listing, listing_total, await names.of(slugs))
 
 
 def _params(request: Request) -> dict[str, list[str]]:
@@ -33,7 +166,7 @@ class DiscoverPages(Controller):
     @get("/", name="discover")
     async def discover(self, request: Request, state: State) -> Template:
         params = _params(request)
-        view = await discover.discover_page(state.search_engine, params)
+        view = await discover_page(state.search_engine, state.organisation_names, params)
         filters = [
             {
                 "name": name,
@@ -51,5 +184,5 @@ class DiscoverPages(Controller):
             view=view,
             params=params,
             active_filters=filters,
-            sorts=list(discover.SORTS),
+            sorts=list(SORTS),
         )
