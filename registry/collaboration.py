@@ -10,30 +10,15 @@ the winner's row. Withdrawing keeps the row with its withdrawal time, so history
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Awaitable, Callable
-from typing import Any, TypeVar
+from typing import Any
 
-from registry import audit, db, outbox
+from registry import changes, db
 from registry.accounts import Actor, organisation_by_slug, require
 from registry.catalogue import solution_ref
 from registry.errors import Conflict, NotFound, PermissionDenied
 from registry.tables import Adoption, Interest, Sponsorship
 from registry.validation import MAX_STAFF_DAYS, Checker
 from registry.vocabulary import ADOPTION_STATUSES, INTEREST_LEVELS
-
-T = TypeVar("T")
-RACE_RETRIES = 8
-
-
-async def _retrying_races(work: Callable[[], Awaitable[T]]) -> T:
-    """Run a transaction again when a concurrent one inserted the same active row first."""
-    for attempt in range(RACE_RETRIES):
-        try:
-            return await work()
-        except Exception as exc:
-            if not db.is_unique_violation(exc) or attempt == RACE_RETRIES - 1:
-                raise
-    raise AssertionError("unreachable")
 
 
 def _open_for_collaboration(solution: dict) -> None:
@@ -53,6 +38,13 @@ async def _target(actor: Actor, solution_slug: str, organisation_slug: str, acti
     organisation = await organisation_by_slug(organisation_slug)
     require(actor, action, organisation)
     return solution, organisation
+
+
+def _change(actor: Actor, action: str, solution: dict, organisation: dict):
+    """A change one organisation makes to what is recorded about a solution."""
+    return changes.to_solution(
+        actor, action, solution["id"], solution["slug"], organisation_id=organisation["id"]
+    )
 
 
 # -- interest ---------------------------------------------------------------------------------
@@ -79,40 +71,25 @@ async def register_interest(
     )
 
     async def work() -> dict:
-        async with db.transaction():
-            existing = await Interest.select().where(active).first()
-            if existing and existing["level"] == level:
-                return existing
-            now = dt.datetime.now(dt.UTC)
-            if existing:
-                await Interest.update({Interest.level: level, Interest.updated_at: now}).where(
-                    Interest.id == existing["id"]
-                )
-                interest_id, before = existing["id"], {"level": existing["level"]}
-            else:
-                inserted = await Interest.insert(
-                    Interest(
-                        solution=solution["id"],
-                        organisation=organisation["id"],
-                        level=level,
-                        registered_by=actor.user_id,
-                    )
-                )
-                interest_id, before = inserted[0]["id"], None
-            await audit.record(
-                actor,
-                "interest.register",
-                "solution",
-                solution["id"],
-                subject_slug=solution["slug"],
-                organisation_id=organisation["id"],
-                before=before,
-                after={"organisation": organisation["slug"], "level": level},
+        async with _change(actor, "interest.register", solution, organisation) as change:
+            saved = await changes.save_row(
+                Interest,
+                active,
+                {"level": level},
+                on_insert={
+                    "solution": solution["id"],
+                    "organisation": organisation["id"],
+                    "registered_by": actor.user_id,
+                },
+                on_update={"updated_at": dt.datetime.now(dt.UTC)},
             )
-            await outbox.enqueue(solution["id"])
-            return await Interest.select().where(Interest.id == interest_id).first()
+            if not saved.changed:
+                return change.unchanged(saved.row)
+            change.before = {"level": saved.before["level"]} if saved.before else None
+            change.after = {"organisation": organisation["slug"], "level": level}
+            return saved.row
 
-    row = await _retrying_races(work)
+    row = await changes.retrying_races(work)
     return {**row, "organisation_slug": organisation["slug"], "solution_slug": solution["slug"]}
 
 
@@ -120,7 +97,7 @@ async def withdraw_interest(actor: Actor, solution_slug: str, organisation_slug:
     solution, organisation = await _target(
         actor, solution_slug, organisation_slug, "interest.withdraw"
     )
-    async with db.transaction():
+    async with _change(actor, "interest.withdraw", solution, organisation) as change:
         withdrawn = (
             await Interest.update({Interest.withdrawn_at: dt.datetime.now(dt.UTC)})
             .where(
@@ -132,16 +109,7 @@ async def withdraw_interest(actor: Actor, solution_slug: str, organisation_slug:
         )
         if not withdrawn:
             raise NotFound(f"{organisation['name']} has no interest in {solution['title']}")
-        await audit.record(
-            actor,
-            "interest.withdraw",
-            "solution",
-            solution["id"],
-            subject_slug=solution["slug"],
-            organisation_id=organisation["id"],
-            before={"organisation": organisation["slug"], "level": withdrawn[0]["level"]},
-        )
-        await outbox.enqueue(solution["id"])
+        change.before = {"organisation": organisation["slug"], "level": withdrawn[0]["level"]}
 
 
 # -- sponsorship ------------------------------------------------------------------------------
@@ -175,67 +143,51 @@ async def pledge(
         & (Sponsorship.status != "withdrawn")
     )
 
-    async def work() -> dict:
-        async with db.transaction():
-            existing = await Sponsorship.select().where(active).first()
-            now = dt.datetime.now(dt.UTC)
-            if existing:
-                unchanged = (existing["amount_pence"], existing["staff_days"]) == (amount, days)
-                if unchanged and existing["note"] == note:
-                    return existing
-                status = existing["status"] if unchanged else "pledged"
-                await Sponsorship.update(
-                    {
-                        Sponsorship.amount_pence: amount,
-                        Sponsorship.staff_days: days,
-                        Sponsorship.note: note,
-                        Sponsorship.status: status,
-                        Sponsorship.updated_at: now,
-                    }
-                ).where(Sponsorship.id == existing["id"])
-                pledge_id = existing["id"]
-                before = {k: existing[k] for k in ("amount_pence", "staff_days", "status")}
-            else:
-                inserted = await Sponsorship.insert(
-                    Sponsorship(
-                        solution=solution["id"],
-                        organisation=organisation["id"],
-                        amount_pence=amount,
-                        staff_days=days,
-                        note=note,
-                        status="pledged",
-                        pledged_by=actor.user_id,
-                    )
-                )
-                pledge_id, before, status = inserted[0]["id"], None, "pledged"
-            await audit.record(
-                actor,
-                "sponsorship.pledge",
-                "solution",
-                solution["id"],
-                subject_slug=solution["slug"],
-                organisation_id=organisation["id"],
-                before=before,
-                after={
-                    "organisation": organisation["slug"],
-                    "amount_pence": amount,
-                    "staff_days": days,
-                    "status": status,
-                },
-            )
-            await outbox.enqueue(solution["id"])
-            return await Sponsorship.select().where(Sponsorship.id == pledge_id).first()
+    def values(existing: dict | None) -> dict:
+        # A confirmed pledge stays confirmed only while its amounts do.
+        same_amounts = existing is not None and (
+            (existing["amount_pence"], existing["staff_days"]) == (amount, days)
+        )
+        status = existing["status"] if same_amounts else "pledged"
+        return {"amount_pence": amount, "staff_days": days, "note": note, "status": status}
 
-    return await _retrying_races(work)
+    async def work() -> dict:
+        async with _change(actor, "sponsorship.pledge", solution, organisation) as change:
+            saved = await changes.save_row(
+                Sponsorship,
+                active,
+                values,
+                on_insert={
+                    "solution": solution["id"],
+                    "organisation": organisation["id"],
+                    "pledged_by": actor.user_id,
+                },
+                on_update={"updated_at": dt.datetime.now(dt.UTC)},
+            )
+            if not saved.changed:
+                return change.unchanged(saved.row)
+            # The note stays out of the audit trail: it is for the owner and the pledger only.
+            pledged = ("amount_pence", "staff_days", "status")
+            if saved.before:
+                change.before = {k: saved.before[k] for k in pledged}
+            change.after = {"organisation": organisation["slug"]} | {
+                k: saved.row[k] for k in pledged
+            }
+            return saved.row
+
+    return await changes.retrying_races(work)
 
 
 async def _change_pledge(
     actor: Actor, solution_slug: str, organisation_slug: str, action: str, status: str
 ) -> None:
     solution, organisation = await _target(actor, solution_slug, organisation_slug, action)
-    changes: dict = {Sponsorship.status: status, Sponsorship.updated_at: dt.datetime.now(dt.UTC)}
+    new_values: dict = {
+        Sponsorship.status: status,
+        Sponsorship.updated_at: dt.datetime.now(dt.UTC),
+    }
     if status == "withdrawn":
-        changes[Sponsorship.withdrawn_at] = dt.datetime.now(dt.UTC)
+        new_values[Sponsorship.withdrawn_at] = dt.datetime.now(dt.UTC)
     # A confirmed pledge is the organisation's commitment: undoing it takes the role that
     # confirms. The statuses go into the update itself, so a confirmation landing between a
     # check and the write cannot be undone by someone without that role.
@@ -244,9 +196,9 @@ async def _change_pledge(
         from_statuses = ["pledged"]
     else:
         from_statuses = ["pledged", "confirmed"]
-    async with db.transaction():
+    async with _change(actor, action, solution, organisation) as change:
         changed = (
-            await Sponsorship.update(changes)
+            await Sponsorship.update(new_values)
             .where(
                 (Sponsorship.solution == solution["id"])
                 & (Sponsorship.organisation == organisation["id"])
@@ -270,16 +222,7 @@ async def _change_pledge(
                 f"{organisation['name']} has no {' or '.join(from_statuses)} pledge for "
                 f"{solution['title']}"
             )
-        await audit.record(
-            actor,
-            action,
-            "solution",
-            solution["id"],
-            subject_slug=solution["slug"],
-            organisation_id=organisation["id"],
-            after={"organisation": organisation["slug"], "status": status, **changed[0]},
-        )
-        await outbox.enqueue(solution["id"])
+        change.after = {"organisation": organisation["slug"], "status": status, **changed[0]}
 
 
 async def confirm_pledge(actor: Actor, solution_slug: str, organisation_slug: str) -> None:
@@ -319,48 +262,30 @@ async def record_adoption(
     key = (Adoption.solution == solution["id"]) & (Adoption.organisation == organisation["id"])
 
     async def work() -> dict:
-        async with db.transaction():
-            existing = await Adoption.select().where(key).first()
-            if existing and (existing["status"], existing["status_on"]) == (status, status_on):
-                return existing
-            if existing:
-                await Adoption.update(
-                    {
-                        Adoption.status: status,
-                        Adoption.status_on: status_on,
-                        Adoption.updated_at: dt.datetime.now(dt.UTC),
-                    }
-                ).where(Adoption.id == existing["id"])
-                before = {"status": existing["status"], "status_on": existing["status_on"]}
-            else:
-                await Adoption.insert(
-                    Adoption(
-                        solution=solution["id"],
-                        organisation=organisation["id"],
-                        status=status,
-                        status_on=status_on,
-                        recorded_by=actor.user_id,
-                    )
-                )
-                before = None
-            await audit.record(
-                actor,
-                "adoption.record",
-                "solution",
-                solution["id"],
-                subject_slug=solution["slug"],
-                organisation_id=organisation["id"],
-                before=before,
-                after={
-                    "organisation": organisation["slug"],
-                    "status": status,
-                    "status_on": status_on,
+        async with _change(actor, "adoption.record", solution, organisation) as change:
+            saved = await changes.save_row(
+                Adoption,
+                key,
+                {"status": status, "status_on": status_on},
+                on_insert={
+                    "solution": solution["id"],
+                    "organisation": organisation["id"],
+                    "recorded_by": actor.user_id,
                 },
+                on_update={"updated_at": dt.datetime.now(dt.UTC)},
             )
-            await outbox.enqueue(solution["id"])
-            return await Adoption.select().where(key).first()
+            if not saved.changed:
+                return change.unchanged(saved.row)
+            if saved.before:
+                change.before = {k: saved.before[k] for k in ("status", "status_on")}
+            change.after = {
+                "organisation": organisation["slug"],
+                "status": status,
+                "status_on": status_on,
+            }
+            return saved.row
 
-    return await _retrying_races(work)
+    return await changes.retrying_races(work)
 
 
 # -- reading ----------------------------------------------------------------------------------

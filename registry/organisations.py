@@ -1,19 +1,27 @@
-"""Reading organisations: the councils, national bodies and partners the registry knows.
+"""Organisations, read and written: the councils, national bodies and partners the registry knows.
 
-Organisations are loaded from the seed catalogue (their identifiers are authoritative), so this
-module only reads them; a profile adds what the organisation owns, uses, is interested in and
-sponsors.
+Their identifiers are authoritative, so they are written only by the seed loader and the Digital
+Office's curators, through `save_organisation` (checked and audited like any change); a profile
+adds what the organisation owns, uses, is interested in and sponsors.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
 from piccolo.query.functions.aggregate import Count
 
-from registry import db
+from registry import audit, changes, db, markdown
 from registry.collaboration import organisation_activity
 from registry.errors import NotFound, ValidationFailed
-from registry.tables import Adoption, Organisation
+from registry.tables import Adoption, Organisation, PlatformDetail, ProcurementDetail, Solution
+from registry.validation import Checker
 from registry.vocabulary import ORGANISATION_KINDS
+
+if TYPE_CHECKING:
+    from registry.accounts import Actor
 
 LIST_COLUMNS = (
     Organisation.id,
@@ -92,3 +100,89 @@ async def organisation_directory(kind: str | None = None) -> dict:
             if counts[k] and (not kind or k == kind)
         ]
         return {"kind": kind or None, "counts": counts, "total": len(rows), "groups": groups}
+
+
+# -- writing ----------------------------------------------------------------------------------
+
+ORG_ID_TAKEN = "Another organisation already has this identifier"
+
+
+def check_organisation(data: Mapping[str, Any]) -> dict[str, Any]:
+    """An organisation's fields as they are stored, or `ValidationFailed` naming every
+    problem at once."""
+    c = Checker(data)
+    values = {
+        "slug": c.slug("slug"),
+        "name": c.text(
+            "name", "Name", required=True, min_length=2, max_length=200, multiline=False
+        ),
+        "kind": c.choice("kind", "Kind", ORGANISATION_KINDS),
+        "org_id": c.text("org_id", "Organisation identifier", max_length=40, multiline=False)
+        or None,
+        "gss_code": c.text("gss_code", "GSS code", max_length=12, multiline=False) or None,
+        "iso_3166_2": c.text("iso_3166_2", "ISO 3166-2 code", max_length=10, multiline=False)
+        or None,
+        "is_island": bool(data.get("is_island", False)),
+        "website": c.url("website", "Website"),
+        "description": c.markdown("description", "Description", max_length=5000),
+        "source": c.text("source", "Source", max_length=120, multiline=False),
+    }
+    c.raise_if_invalid()
+    return values
+
+
+async def save_organisation(actor: Actor, data: Mapping[str, Any]) -> dict:
+    """Create an organisation, or update the one with this slug, and return its row. Only the
+    seed loader and the Digital Office's curators do this: an organisation's identifiers are
+    authoritative. One that already holds these values is left alone (no audit event); a new
+    name reaches the search documents of the solutions that show it."""
+    # Imported here: accounts look organisations up through this module.
+    from registry.accounts.actors import require_digital_office
+
+    require_digital_office(actor)
+    values = check_organisation(data)
+    # Rendered before the transaction, so the write lock is not held for it.
+    html = await markdown.render_when_saving(values["description"])
+
+    async def work() -> dict:
+        async with changes.change(
+            actor, "organisation.update", "organisation", subject_slug=values["slug"]
+        ) as change:
+            if values["org_id"] and await Organisation.exists().where(
+                (Organisation.org_id == values["org_id"]) & (Organisation.slug != values["slug"])
+            ):
+                raise ValidationFailed({"org_id": ORG_ID_TAKEN})
+            saved = await changes.save_row(
+                Organisation,
+                Organisation.slug == values["slug"],
+                values,
+                on_insert={"description_html": html},
+                on_update={"description_html": html, "updated_at": dt.datetime.now(dt.UTC)},
+            )
+            if not saved.changed:
+                return change.unchanged(saved.row)
+            change.subject_id = saved.row["id"]
+            if saved.before is None:
+                change.action, change.after = "organisation.create", values
+                return saved.row
+            change.before, change.after = audit.changes(saved.before, values)
+            if "name" in change.after:
+                for solution_id in await _solutions_naming(saved.row["id"]):
+                    change.reindex(solution_id)
+            return saved.row
+
+    # A unique index holds slugs and identifiers: the loser of a race finds the winner's row.
+    return await changes.retrying_races(work)
+
+
+async def _solutions_naming(organisation_id: int) -> set[int]:
+    """The solutions whose search documents carry this organisation's name: as owner,
+    procurement body or platform operator."""
+    owned = await Solution.select(Solution.id).where(Solution.owner == organisation_id)
+    bought = await ProcurementDetail.select(ProcurementDetail.solution).where(
+        ProcurementDetail.procurement_body == organisation_id
+    )
+    operated = await PlatformDetail.select(PlatformDetail.solution).where(
+        PlatformDetail.operator == organisation_id
+    )
+    return {r["id"] for r in owned} | {r["solution"] for r in [*bought, *operated]}

@@ -22,25 +22,12 @@ from typing import Any
 
 import yaml
 
-from registry import accounts, audit, catalogue, collaboration, db, markdown, programmes
+from registry import accounts, catalogue, collaboration, organisations, programmes
 from registry.errors import RegistryError, ValidationFailed
 from registry.tables import Organisation, Programme, SeedRecord
-from registry.validation import Checker
-from registry.vocabulary import ORGANISATION_KINDS
 
 SEEDS_DIR = Path(__file__).resolve().parent.parent / "seeds"
 ALL_COUNCILS = "all-councils"
-ORGANISATION_FIELDS = (
-    "name",
-    "kind",
-    "org_id",
-    "gss_code",
-    "iso_3166_2",
-    "is_island",
-    "website",
-    "description",
-    "source",
-)
 
 
 class SeedError(Exception):
@@ -108,28 +95,6 @@ def _fail(path: Path, slug: str, exc: RegistryError) -> SeedError:
 # -- organisations ----------------------------------------------------------------------------
 
 
-def _check_organisation(item: Mapping[str, Any]) -> dict[str, Any]:
-    c = Checker(item)
-    values = {
-        "slug": c.slug("slug"),
-        "name": c.text(
-            "name", "Name", required=True, min_length=2, max_length=200, multiline=False
-        ),
-        "kind": c.choice("kind", "Kind", ORGANISATION_KINDS),
-        "org_id": c.text("org_id", "Organisation identifier", max_length=40, multiline=False)
-        or None,
-        "gss_code": c.text("gss_code", "GSS code", max_length=12, multiline=False) or None,
-        "iso_3166_2": c.text("iso_3166_2", "ISO 3166-2 code", max_length=10, multiline=False)
-        or None,
-        "is_island": bool(item.get("is_island", False)),
-        "website": c.url("website", "Website"),
-        "description": c.markdown("description", "Description", max_length=5000),
-        "source": c.text("source", "Source", max_length=120, multiline=False),
-    }
-    c.raise_if_invalid()
-    return values
-
-
 async def _load_organisations(directory: Path, report: SeedReport) -> None:
     actor = accounts.system_actor("seed")
     for path, document in _documents(directory):
@@ -139,7 +104,7 @@ async def _load_organisations(directory: Path, report: SeedReport) -> None:
         for item in document["organisations"]:
             item = {"source": default_source, **item}
             try:
-                values = _check_organisation(item)
+                values = organisations.check_organisation(item)
             except ValidationFailed as exc:
                 raise _fail(path, str(item.get("slug")), exc) from exc
             key = f"organisation:{values['slug']}"
@@ -147,45 +112,16 @@ async def _load_organisations(directory: Path, report: SeedReport) -> None:
             if await _unchanged(key, digest):
                 report.add("organisations", "unchanged")
                 continue
-            html = await markdown.render_when_saving(values["description"])
-            async with db.transaction():
-                existing = (
-                    await Organisation.select().where(Organisation.slug == values["slug"]).first()
-                )
-                if existing:
-                    before, after = audit.changes(existing, values)
-                    if after:
-                        await Organisation.update(
-                            {
-                                **{getattr(Organisation, k): v for k, v in after.items()},
-                                Organisation.description_html: html,
-                                Organisation.updated_at: dt.datetime.now(dt.UTC),
-                            }
-                        ).where(Organisation.id == existing["id"])
-                        await audit.record(
-                            actor,
-                            "organisation.update",
-                            "organisation",
-                            existing["id"],
-                            subject_slug=values["slug"],
-                            before=before,
-                            after=after,
-                        )
-                    report.add("organisations", "updated" if after else "unchanged")
-                else:
-                    inserted = await Organisation.insert(
-                        Organisation(**values, description_html=html)
-                    )
-                    await audit.record(
-                        actor,
-                        "organisation.create",
-                        "organisation",
-                        inserted[0]["id"],
-                        subject_slug=values["slug"],
-                        after=values,
-                    )
-                    report.add("organisations", "created")
-                await _remember(key, digest)
+            before = await Organisation.select().where(Organisation.slug == values["slug"]).first()
+            try:
+                after = await organisations.save_organisation(actor, item)
+            except RegistryError as exc:
+                raise _fail(path, values["slug"], exc) from exc
+            if before is None:
+                report.add("organisations", "created")
+            else:
+                report.add("organisations", "unchanged" if after == before else "updated")
+            await _remember(key, digest)
 
 
 # -- solutions --------------------------------------------------------------------------------

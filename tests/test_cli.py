@@ -12,6 +12,7 @@ import pytest
 from registry import accounts
 from registry.errors import ValidationFailed
 from registry.tables import Membership, User
+from tests.factories import make_org
 
 COMMANDS = [
     "migrate",
@@ -91,7 +92,9 @@ def test_a_short_password_is_refused_with_the_reason(db):
     assert "password: Password must be at least 12 characters" in result.stderr
 
 
-def test_adding_an_unknown_user_says_so(db):
+async def test_adding_an_unknown_user_says_so(db):
+    # The organisation exists: it is looked up (and the right to act for it checked) first.
+    await make_org("fife", name="Fife Council")
     result = registry("add-member", "nobody@example.gov.uk", "fife")
     assert result.returncode == 1
     assert "No user has the email address nobody@example.gov.uk" in result.stderr

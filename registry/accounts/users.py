@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from registry import audit, db
+from registry import changes
 from registry.accounts.actors import Actor, MembershipRef, require
 from registry.accounts.passwords import (
     check_against_nobody,
@@ -46,7 +46,7 @@ async def create_user(
         raise ValidationFailed({"email": "A user with this email address already exists"})
     # Hashed before the transaction, so the write lock is never held for the hash's duration.
     password_hash = await hash_password(password)
-    async with db.transaction():
+    async with changes.change(actor, "user.create", "user") as change:
         user = User(
             email=email,
             display_name=display_name,
@@ -55,52 +55,38 @@ async def create_user(
             is_demo=is_demo,
         )
         await user.save()
-        await audit.record(
-            actor,
-            "user.create",
-            "user",
-            user.id,
-            after={"email": email, "is_digital_office": is_digital_office, "is_demo": is_demo},
-        )
+        change.subject_id = user.id
+        change.after = {"email": email, "is_digital_office": is_digital_office, "is_demo": is_demo}
     return {"id": user.id, "email": email, "display_name": display_name}
 
 
 async def add_member(actor: Actor, email: str, organisation_slug: str, role: str) -> dict:
+    """Give a user a role in an organisation (or change the role they have). Who is acting is
+    checked before the role or the user is looked at, so a refusal says nothing about either."""
+    organisation = await organisation_by_slug(organisation_slug)
+    require(actor, "membership.manage", organisation)
     checker = Checker({"role": role})
     role = checker.choice("role", "Role", ROLES)
     checker.raise_if_invalid()
-    user = await User.objects().where(User.email == email.strip().lower()).first()
+    user = await User.select(User.id, User.email).where(User.email == email.strip().lower()).first()
     if user is None:
         raise NotFound(f"No user has the email address {email}")
-    organisation = await organisation_by_slug(organisation_slug)
-    require(actor, "membership.manage", organisation)
-    async with db.transaction():
-        existing = (
-            await Membership.objects()
-            .where((Membership.user == user.id) & (Membership.organisation == organisation["id"]))
-            .first()
+    result = {"email": user["email"], "organisation": organisation["slug"], "role": role}
+    async with changes.change(
+        actor, "membership.set", "membership", organisation_id=organisation["id"]
+    ) as change:
+        saved = await changes.save_row(
+            Membership,
+            (Membership.user == user["id"]) & (Membership.organisation == organisation["id"]),
+            {"role": role},
+            on_insert={"user": user["id"], "organisation": organisation["id"]},
         )
-        before = {"role": existing.role} if existing else None
-        if existing:
-            if existing.role == role:
-                return {"email": user.email, "organisation": organisation["slug"], "role": role}
-            existing.role = role
-            await existing.save()
-            membership_id = existing.id
-        else:
-            membership = Membership(user=user.id, organisation=organisation["id"], role=role)
-            await membership.save()
-            membership_id = membership.id
-        await audit.record(
-            actor,
-            "membership.set",
-            "membership",
-            membership_id,
-            organisation_id=organisation["id"],
-            before=before,
-            after={"user": user.email, "role": role},
-        )
-    return {"email": user.email, "organisation": organisation["slug"], "role": role}
+        if not saved.changed:
+            return change.unchanged(result)
+        change.subject_id = saved.row["id"]
+        change.before = {"role": saved.before["role"]} if saved.before else None
+        change.after = {"user": user["email"], "role": role}
+    return result
 
 
 async def organisation_by_slug(slug: str) -> dict:

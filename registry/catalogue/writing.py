@@ -13,7 +13,7 @@ import datetime as dt
 from collections.abc import Mapping
 from typing import Any
 
-from registry import audit, db, markdown, outbox
+from registry import audit, db, markdown
 from registry.accounts import Actor, require
 from registry.catalogue.fields import (
     CURATOR_FIELDS,
@@ -25,6 +25,8 @@ from registry.catalogue.fields import (
     resolve_organisations,
 )
 from registry.catalogue.reading import editable_fields, get_solution
+from registry.changes import change as new_change
+from registry.changes import to_solution
 from registry.errors import Conflict, PermissionDenied, ValidationFailed
 from registry.tables import Organisation, Solution
 from registry.validation import Checker
@@ -128,21 +130,20 @@ async def create_solution(actor: Actor, data: Mapping[str, Any]) -> dict:
     cols, det = _columns(common, detail, orgs)
     cols["description_html"] = await markdown.render_when_saving(cols["description"])
     try:
-        async with db.transaction():
+        async with new_change(
+            actor,
+            "solution.create",
+            "solution",
+            subject_slug=common["slug"],
+            organisation_id=owner["id"],
+        ) as change:
             inserted = await Solution.insert(Solution(kind=kind, **cols))
             solution_id = inserted[0]["id"]
             table = DETAIL_TABLES[kind]
             await table.insert(table(solution=solution_id, **det))
-            await audit.record(
-                actor,
-                "solution.create",
-                "solution",
-                solution_id,
-                subject_slug=common["slug"],
-                organisation_id=owner["id"],
-                after={"kind": kind, **_snapshot(common, detail)},
-            )
-            await outbox.enqueue(solution_id)
+            change.subject_id = solution_id
+            change.after = {"kind": kind, **_snapshot(common, detail)}
+            change.reindex(solution_id)
     except Exception as exc:
         if db.is_unique_violation(exc):
             raise ValidationFailed({"slug": SLUG_TAKEN}) from exc
@@ -205,9 +206,16 @@ async def update_solution(
     cols, det = _columns(common, detail, orgs)
     if "description" in after:
         cols["description_html"] = await markdown.render_when_saving(cols["description"])
+    action = "solution.update"
+    if common["status"] != current["status"]:
+        action = {"retired": "solution.retire"}.get(common["status"], "solution.status")
+        if current["status"] == "draft":
+            action = "solution.publish"
     now = dt.datetime.now(dt.UTC)
     try:
-        async with db.transaction():
+        async with to_solution(
+            actor, action, current["id"], common["slug"], organisation_id=cols["owner"]
+        ) as change:
             updated = (
                 await Solution.update(
                     {
@@ -235,22 +243,7 @@ async def update_solution(
             await table.update({getattr(table, k): v for k, v in det.items()}).where(
                 table.solution == current["id"]
             )
-            action = "solution.update"
-            if common["status"] != current["status"]:
-                action = {"retired": "solution.retire"}.get(common["status"], "solution.status")
-                if current["status"] == "draft":
-                    action = "solution.publish"
-            await audit.record(
-                actor,
-                action,
-                "solution",
-                current["id"],
-                subject_slug=common["slug"],
-                organisation_id=cols["owner"],
-                before=before,
-                after=after,
-            )
-            await outbox.enqueue(current["id"])
+            change.before, change.after = before, after
     except Exception as exc:
         if db.is_unique_violation(exc):
             raise ValidationFailed({"slug": SLUG_TAKEN}) from exc

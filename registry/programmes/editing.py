@@ -8,7 +8,7 @@ import datetime as dt
 from collections.abc import Mapping
 from typing import Any
 
-from registry import audit, db, markdown
+from registry import audit, changes, markdown
 from registry.accounts import Actor, require_digital_office
 from registry.errors import NotFound, ValidationFailed
 from registry.programmes.progress import programme_row
@@ -68,34 +68,29 @@ async def save_programme(actor: Actor, data: Mapping[str, Any], owner_slug: str)
     checker.raise_if_invalid()
     existing = await Programme.select().where(Programme.slug == values["slug"]).first()
     html = await _description_html(existing, values)
-    async with db.transaction():
-        if existing:
-            before, after = audit.changes(existing, {**values, "owner": owner["id"]})
-            if not after:
-                return existing
-            await Programme.update(
-                {
-                    **{getattr(Programme, k): v for k, v in {**values, **html}.items()},
-                    Programme.owner: owner["id"],
-                    Programme.version: Programme.version + 1,
-                    Programme.updated_at: dt.datetime.now(dt.UTC),
-                }
-            ).where(Programme.id == existing["id"])
-            programme_id, action = existing["id"], "programme.update"
-        else:
-            inserted = await Programme.insert(Programme(owner=owner["id"], **values, **html))
-            programme_id, action = inserted[0]["id"], "programme.create"
-            before, after = None, values
-        await audit.record(
-            actor,
-            action,
-            "programme",
-            programme_id,
-            subject_slug=values["slug"],
-            before=before,
-            after=after,
+    stored = {**values, "owner": owner["id"]}
+    async with changes.change(
+        actor, "programme.update", "programme", subject_slug=values["slug"]
+    ) as change:
+        saved = await changes.save_row(
+            Programme,
+            Programme.slug == values["slug"],
+            stored,
+            on_insert=html,
+            on_update={
+                **html,
+                "version": Programme.version + 1,
+                "updated_at": dt.datetime.now(dt.UTC),
+            },
         )
-    return await Programme.select().where(Programme.id == programme_id).first()
+        if not saved.changed:
+            return change.unchanged(saved.row)
+        change.subject_id = saved.row["id"]
+        if saved.before:
+            change.before, change.after = audit.changes(saved.before, stored)
+        else:
+            change.action, change.after = "programme.create", values
+        return saved.row
 
 
 async def link_solutions(actor: Actor, programme_slug: str, solution_slugs: list[str]) -> None:
@@ -117,18 +112,13 @@ async def link_solutions(actor: Actor, programme_slug: str, solution_slugs: list
     new = [found[s] for s in solution_slugs if found[s] not in linked]
     if not new:
         return
-    async with db.transaction():
+    async with changes.change(
+        actor, "programme.link", "programme", programme["id"], subject_slug=programme["slug"]
+    ) as change:
         await ProgrammeSolution.insert(
             *(ProgrammeSolution(programme=programme["id"], solution=sid) for sid in new)
         )
-        await audit.record(
-            actor,
-            "programme.link",
-            "programme",
-            programme["id"],
-            subject_slug=programme["slug"],
-            after={"solutions": solution_slugs},
-        )
+        change.after = {"solutions": solution_slugs}
 
 
 async def save_milestone(actor: Actor, programme_slug: str, data: Mapping[str, Any]) -> dict:
@@ -183,35 +173,25 @@ async def save_milestone(actor: Actor, programme_slug: str, data: Mapping[str, A
         .first()
     )
     html = await _description_html(existing, values)
-    async with db.transaction():
-        if existing:
-            before, after = audit.changes(existing, values)
-            if not after:
-                return existing
-            await Milestone.update(
-                {getattr(Milestone, k): v for k, v in {**values, **html}.items()}
-            ).where(Milestone.id == existing["id"])
-            milestone_id, action = existing["id"], "milestone.update"
-        else:
-            inserted = await Milestone.insert(
-                Milestone(programme=programme["id"], **values, **html)
-            )
-            milestone_id, action, before, after = (
-                inserted[0]["id"],
-                "milestone.create",
-                None,
-                values,
-            )
-        await audit.record(
-            actor,
-            action,
-            "programme",
-            programme["id"],
-            subject_slug=programme["slug"],
-            before=before,
-            after={"milestone": values["slug"], **after},
+    async with changes.change(
+        actor, "milestone.update", "programme", programme["id"], subject_slug=programme["slug"]
+    ) as change:
+        saved = await changes.save_row(
+            Milestone,
+            (Milestone.programme == programme["id"]) & (Milestone.slug == values["slug"]),
+            values,
+            on_insert={"programme": programme["id"], **html},
+            on_update=html,
         )
-    return await Milestone.select().where(Milestone.id == milestone_id).first()
+        if not saved.changed:
+            return change.unchanged(saved.row)
+        if saved.before:
+            before, after = audit.changes(saved.before, values)
+        else:
+            change.action, before, after = "milestone.create", None, values
+        change.before = before
+        change.after = {"milestone": values["slug"], **after}
+        return saved.row
 
 
 async def record_figure(
@@ -248,16 +228,11 @@ async def record_figure(
     )
     if duplicate:
         return values
-    async with db.transaction():
+    async with changes.change(
+        actor, "milestone.figure", "programme", programme["id"], subject_slug=programme["slug"]
+    ) as change:
         await MilestoneFigure.insert(
             MilestoneFigure(milestone=milestone["id"], recorded_by=actor.user_id, **values)
         )
-        await audit.record(
-            actor,
-            "milestone.figure",
-            "programme",
-            programme["id"],
-            subject_slug=programme["slug"],
-            after={"milestone": milestone_slug, **values},
-        )
+        change.after = {"milestone": milestone_slug, **values}
     return values
