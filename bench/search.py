@@ -204,7 +204,7 @@ async def write_to_visible(server: Server, trials: int, give_up: float = 15.0) -
                 actor, row["slug"], {"title": title}, row["version"]
             )
             written = time.perf_counter()
-            row["version"] = view["version"]
+            row["version"] = view.version
             while True:
                 response = await client.get("/api/v1/search", params={"q": word, "per_page": 5})
                 hits = response.json().get("hits", []) if response.status_code == 200 else []

@@ -1,4 +1,5 @@
 """Interest, sponsorship and adoption: how councils signal demand, co-fund and record use.
+(Reading them back is `registry.catalogue.activity`.)
 
 Each action is taken by an `Actor` for one organisation, and only through a membership of that
 organisation whose role allows it. Interest and pledges are "one active row per organisation
@@ -12,7 +13,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from registry import changes, db
+from registry import changes
 from registry.accounts import Actor, organisation_by_slug, require
 from registry.catalogue import solution_ref
 from registry.errors import Conflict, NotFound, PermissionDenied
@@ -286,128 +287,3 @@ async def record_adoption(
             return saved.row
 
     return await changes.retrying_races(work)
-
-
-# -- reading ----------------------------------------------------------------------------------
-
-_ORG_COLUMNS = ("slug", "name", "kind", "org_id")
-
-
-def _joined(foreign_key, names: tuple[str, ...], prefix: str = "") -> tuple:
-    """Columns of a joined table, aliased. Built once: Piccolo builds a joined column afresh on
-    every attribute access, which cost a solution page most of a millisecond."""
-    return tuple(getattr(foreign_key, name).as_alias(prefix + name) for name in names)
-
-
-_ADOPTER = _joined(Adoption.organisation, _ORG_COLUMNS)
-_INTERESTED = _joined(Interest.organisation, _ORG_COLUMNS)
-_SPONSOR = _joined(Sponsorship.organisation, _ORG_COLUMNS)
-_SOLUTION_COLUMNS = ("slug", "title", "kind", "status")
-_ADOPTED = _joined(Adoption.solution, _SOLUTION_COLUMNS, "solution_")
-_INTERESTED_IN = _joined(Interest.solution, _SOLUTION_COLUMNS, "solution_")
-_SPONSORED = _joined(Sponsorship.solution, _SOLUTION_COLUMNS, "solution_")
-
-
-async def solution_activity(solution_id: int) -> dict:
-    """Who uses a solution, who is interested at which level, and what is pledged."""
-    adoptions = await Adoption.select(
-        Adoption.status,
-        Adoption.status_on,
-        *_ADOPTER,
-    ).where(Adoption.solution == solution_id)
-    interests = await Interest.select(
-        Interest.level,
-        Interest.registered_at,
-        *_INTERESTED,
-    ).where((Interest.solution == solution_id) & Interest.withdrawn_at.is_null())
-    pledges = await Sponsorship.select(
-        Sponsorship.amount_pence,
-        Sponsorship.staff_days,
-        Sponsorship.status,
-        Sponsorship.note,
-        *_SPONSOR,
-    ).where((Sponsorship.solution == solution_id) & (Sponsorship.status != "withdrawn"))
-    by_name = lambda row: row["name"]  # noqa: E731
-    adoptions.sort(key=by_name)
-    interests.sort(key=by_name)
-    pledges.sort(key=by_name)
-    live = [a for a in adoptions if a["status"] == "live"]
-    return {
-        "adoptions": adoptions,
-        "interests": interests,
-        "pledges": pledges,
-        "adoption_count": len(live),
-        "councils_live": sum(1 for a in live if a["kind"] == "council"),
-        "interest_count": len(interests),
-        "interest_by_level": {
-            level: sum(1 for i in interests if i["level"] == level) for level in INTEREST_LEVELS
-        },
-        "pledged_pence": sum(p["amount_pence"] for p in pledges),
-        "confirmed_pence": sum(p["amount_pence"] for p in pledges if p["status"] == "confirmed"),
-        "staff_days": sum(p["staff_days"] for p in pledges),
-    }
-
-
-async def organisation_activity(organisation_id: int) -> dict:
-    """What an organisation uses, is interested in and sponsors (published solutions only)."""
-    from registry.tables import Solution
-
-    uses = await Adoption.select(Adoption.status, Adoption.status_on, *_ADOPTED).where(
-        (Adoption.organisation == organisation_id) & (Adoption.solution.status != "draft")
-    )
-    interests = await Interest.select(
-        Interest.level, Interest.registered_at, *_INTERESTED_IN
-    ).where(
-        (Interest.organisation == organisation_id)
-        & Interest.withdrawn_at.is_null()
-        & (Interest.solution.status != "draft")
-    )
-    pledges = await Sponsorship.select(
-        Sponsorship.amount_pence,
-        Sponsorship.staff_days,
-        Sponsorship.status,
-        Sponsorship.pledged_at,
-        *_SPONSORED,
-    ).where(
-        (Sponsorship.organisation == organisation_id)
-        & (Sponsorship.status != "withdrawn")
-        & (Sponsorship.solution.status != "draft")
-    )
-    owns = await Solution.select(
-        Solution.slug.as_alias("solution_slug"),
-        Solution.title.as_alias("solution_title"),
-        Solution.kind.as_alias("solution_kind"),
-        Solution.status.as_alias("solution_status"),
-    ).where((Solution.owner == organisation_id) & (Solution.status != "draft"))
-    by_title = lambda row: row["solution_title"]  # noqa: E731
-    return {
-        "uses": sorted(uses, key=by_title),
-        "interests": sorted(interests, key=by_title),
-        "pledges": sorted(pledges, key=by_title),
-        "owns": sorted(owns, key=by_title),
-    }
-
-
-async def solution_with_activity(slug: str, actor: Actor) -> dict:
-    """A solution as `catalogue.get_solution` gives it, with who uses, wants and funds it."""
-    from registry.catalogue import get_solution
-
-    async with db.reading():
-        solution = await get_solution(slug, actor)
-        activity = await solution_activity(solution["id"])
-    for pledge in activity["pledges"]:
-        if not may_read_pledge_note(actor, solution["owner_id"], pledge["slug"]):
-            pledge["note"] = None
-    return {**solution, "activity": activity}
-
-
-def may_read_pledge_note(actor: Actor, owner_id: int, pledger_slug: str) -> bool:
-    """A pledge's note is written for the solution's owner: only they, the pledging
-    organisation's members and the Digital Office's curators read it. Nobody is told on the form
-    that it is public, so it is not."""
-    return (
-        actor.is_system
-        or actor.is_digital_office
-        or actor.role_in(owner_id) is not None
-        or any(m.slug == pledger_slug for m in actor.memberships)
-    )

@@ -1,20 +1,21 @@
 """Organisations, read and written: the councils, national bodies and partners the registry knows.
 
 Their identifiers are authoritative, so they are written only by the seed loader and the Digital
-Office's curators, through `save_organisation` (checked and audited like any change); a profile
-adds what the organisation owns, uses, is interested in and sponsors.
+Office's curators, through `save_organisation` (checked and audited like any change). Every
+service finds an organisation by its slug through `organisation_by_slug`; a profile
+(`OrganisationProfile`) adds what the organisation owns, uses, is interested in and sponsors.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from piccolo.query.functions.aggregate import Count
 
 from registry import audit, changes, db, markdown
-from registry.collaboration import organisation_activity
 from registry.errors import NotFound, ValidationFailed
 from registry.tables import Adoption, Organisation, PlatformDetail, ProcurementDetail, Solution
 from registry.validation import Checker
@@ -22,6 +23,7 @@ from registry.vocabulary import ORGANISATION_KINDS
 
 if TYPE_CHECKING:
     from registry.accounts import Actor
+    from registry.catalogue.views import InterestIn, PledgeTo, SolutionRef, Use
 
 LIST_COLUMNS = (
     Organisation.id,
@@ -54,17 +56,67 @@ async def list_organisations(
     return rows, total
 
 
-async def get_organisation(slug: str) -> dict:
+async def organisation_by_slug(slug: str) -> dict:
+    """The stored row of the organisation called `slug`: the one lookup by slug every service
+    uses (to act for an organisation, to name an owner, to show a profile)."""
     row = await Organisation.select().where(Organisation.slug == slug).first()
     if row is None:
         raise NotFound(f"There is no organisation called {slug!r}")
     return row
 
 
-async def organisation_profile(slug: str) -> dict:
+@dataclass(frozen=True)
+class OrganisationProfile:
+    """One organisation as its page and the API show it: who it is, and what it owns, uses, is
+    interested in and sponsors (published solutions only)."""
+
+    slug: str
+    name: str
+    kind: str
+    org_id: str | None
+    gss_code: str | None
+    iso_3166_2: str | None
+    is_island: bool
+    website: str
+    description: str
+    description_html: str
+    source: str
+    owns: tuple[SolutionRef, ...]
+    uses: tuple[Use, ...]
+    interests: tuple[InterestIn, ...]
+    pledges: tuple[PledgeTo, ...]
+
+
+async def organisation_profile(slug: str) -> OrganisationProfile:
+    # Imported here: the catalogue reads actors, and actors' services look organisations up
+    # through this module, so a module-level import would be circular.
+    from registry.catalogue.activity import organisation_activity
+
     async with db.reading():
-        organisation = await get_organisation(slug)
-        return {**organisation, **await organisation_activity(organisation["id"])}
+        row = await organisation_by_slug(slug)
+        activity = await organisation_activity(row["id"])
+    return OrganisationProfile(
+        **{name: row[name] for name in _PROFILE_COLUMNS},
+        is_island=bool(row["is_island"]),
+        owns=activity.owns,
+        uses=activity.uses,
+        interests=activity.interests,
+        pledges=activity.pledges,
+    )
+
+
+_PROFILE_COLUMNS = (
+    "slug",
+    "name",
+    "kind",
+    "org_id",
+    "gss_code",
+    "iso_3166_2",
+    "website",
+    "description",
+    "description_html",
+    "source",
+)
 
 
 # -- the directory page ----------------------------------------------------------------------

@@ -176,8 +176,8 @@ async def _load_solutions(directory: Path, report: SeedReport) -> None:
                 report.add("solutions", "created")
             else:
                 changes = {k: v for k, v in data.items() if k != "kind"}
-                updated = await catalogue.update_solution(actor, slug, changes, existing["version"])
-                changed = updated["version"] != existing["version"]
+                updated = await catalogue.update_solution(actor, slug, changes, existing.version)
+                changed = updated.version != existing.version
                 report.add("solutions", "updated" if changed else "unchanged")
             for item in document.get("adoptions") or []:
                 targets = (

@@ -87,6 +87,8 @@ def solution_data(kind: str, owner: str, **overrides: Any) -> dict[str, Any]:
     return base | overrides
 
 
-async def make_solution(kind: str = "platform", owner: dict | None = None, **overrides) -> dict:
+async def make_solution(
+    kind: str = "platform", owner: dict | None = None, **overrides
+) -> catalogue.SolutionView:
     owner = owner or await make_org()
     return await catalogue.create_solution(SYSTEM, solution_data(kind, owner["slug"], **overrides))

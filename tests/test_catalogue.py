@@ -27,20 +27,20 @@ async def test_a_member_creates_a_solution_of_each_kind_with_its_facts(council, 
     actor = await make_actor(council, "procurement")
     created = await catalogue.create_solution(actor, solution_data(kind, council["slug"]))
 
-    assert created["kind"] == kind
-    assert created["owner"] == "glasgow-city"
-    assert created["version"] == 1
-    stored = await catalogue.get_solution(created["slug"])
-    assert stored["details"] == created["details"]
+    assert created.kind == kind
+    assert created.owner.slug == "glasgow-city"
+    assert created.version == 1
+    stored = await catalogue.get_solution(created.slug)
+    assert stored.details == created.details
     if kind == "procurement":
-        assert stored["details"]["procurement_body"]["slug"] == "glasgow-city"
-        assert str(stored["details"]["ends_on"]) == "2027-12-31"
+        assert stored.details["procurement_body"].slug == "glasgow-city"
+        assert str(stored.details["ends_on"]) == "2027-12-31"
     if kind == "component":
-        assert stored["details"]["licence"] == "MIT"
-    events = await audit.events_for("solution", created["id"])
+        assert stored.details["licence"] == "MIT"
+    events = await audit.events_for("solution", created.id)
     assert [e["action"] for e in events] == ["solution.create"]
     assert events[0]["actor_label"] == actor.label
-    assert await SearchOutbox.count().where(SearchOutbox.solution_id == created["id"]) == 1
+    assert await SearchOutbox.count().where(SearchOutbox.solution_id == created.id) == 1
 
 
 INVALID = [
@@ -213,7 +213,7 @@ async def test_only_procurement_roles_register_joint_procurements(council, offic
         await catalogue.create_solution(officer, solution_data("procurement", council["slug"]))
     buyer = await make_actor(council, "procurement")
     created = await catalogue.create_solution(buyer, solution_data("procurement", council["slug"]))
-    assert created["kind"] == "procurement"
+    assert created.kind == "procurement"
 
 
 async def test_slugs_come_from_titles_and_never_collide(council, officer):
@@ -223,8 +223,8 @@ async def test_slugs_come_from_titles_and_never_collide(council, officer):
     second = await catalogue.create_solution(
         officer, solution_data("platform", council["slug"], title="Digital telecare hub!")
     )
-    assert first["slug"] == "digital-telecare-hub"
-    assert second["slug"] == "digital-telecare-hub-2"
+    assert first.slug == "digital-telecare-hub"
+    assert second.slug == "digital-telecare-hub-2"
     with pytest.raises(ValidationFailed) as refused:
         await catalogue.create_solution(
             officer, solution_data("platform", council["slug"], slug="digital-telecare-hub")
@@ -236,14 +236,14 @@ async def test_a_stale_edit_is_refused_and_the_first_save_is_kept(council, offic
     created = await make_solution("platform", council)
     colleague = await make_actor(council, "member")
 
-    await catalogue.update_solution(officer, created["slug"], {"title": "First title"}, 1)
+    await catalogue.update_solution(officer, created.slug, {"title": "First title"}, 1)
     with pytest.raises(Conflict) as refused:
-        await catalogue.update_solution(colleague, created["slug"], {"title": "Second title"}, 1)
+        await catalogue.update_solution(colleague, created.slug, {"title": "Second title"}, 1)
 
     assert "Someone else saved" in refused.value.message
     assert "version 1, it is now version 2" in refused.value.message
-    stored = await catalogue.get_solution(created["slug"])
-    assert (stored["title"], stored["version"]) == ("First title", 2)
+    stored = await catalogue.get_solution(created.slug)
+    assert (stored.title, stored.version) == ("First title", 2)
     updates = await AuditEvent.count().where(AuditEvent.action == "solution.update")
     assert updates == 1
 
@@ -253,20 +253,20 @@ async def test_an_edit_changes_only_what_it_names_and_an_empty_edit_changes_noth
 ):
     created = await make_solution("component", council, tags=["forms"])
     updated = await catalogue.update_solution(
-        officer, created["slug"], {"summary": "A better summary."}, created["version"]
+        officer, created.slug, {"summary": "A better summary."}, created.version
     )
-    assert updated["summary"] == "A better summary."
-    assert updated["tags"] == ["forms"]
-    assert updated["details"]["licence"] == "MIT"
-    assert updated["version"] == 2
+    assert updated.summary == "A better summary."
+    assert updated.tags == ["forms"]
+    assert updated.details["licence"] == "MIT"
+    assert updated.version == 2
 
     again = await catalogue.update_solution(
-        officer, created["slug"], {"summary": "A better summary."}, 2
+        officer, created.slug, {"summary": "A better summary."}, 2
     )
-    assert again["version"] == 2
+    assert again.version == 2
     [event] = [
         e
-        for e in await audit.events_for("solution", created["id"])
+        for e in await audit.events_for("solution", created.id)
         if e["action"] == "solution.update"
     ]
     assert event["before"] == {"summary": "A component councils can reuse."}
@@ -277,46 +277,46 @@ async def test_another_council_cannot_edit_and_the_digital_office_can_curate(cou
     created = await make_solution("platform", council)
     outsider = await make_actor(await make_org("fife"), "org_admin")
     with pytest.raises(PermissionDenied):
-        await catalogue.update_solution(outsider, created["slug"], {"title": "Mine now"}, 1)
+        await catalogue.update_solution(outsider, created.slug, {"title": "Mine now"}, 1)
     curator = await make_actor(None, digital_office=True)
-    updated = await catalogue.update_solution(curator, created["slug"], {"title": "Curated"}, 1)
-    assert updated["title"] == "Curated"
+    updated = await catalogue.update_solution(curator, created.slug, {"title": "Curated"}, 1)
+    assert updated.title == "Curated"
 
 
 async def test_only_the_digital_office_moves_a_solution_to_another_owner(council, officer):
     created = await make_solution("platform", council)
     await make_org("fife")
     with pytest.raises(ValidationFailed) as refused:
-        await catalogue.update_solution(officer, created["slug"], {"owner": "fife"}, 1)
+        await catalogue.update_solution(officer, created.slug, {"owner": "fife"}, 1)
     assert "owner" in refused.value.fields
 
 
 async def test_drafts_are_private_until_published(council, officer):
     draft = await make_solution("platform", council, status="draft")
     with pytest.raises(NotFound):
-        await catalogue.get_solution(draft["slug"])
+        await catalogue.get_solution(draft.slug)
     assert (await catalogue.list_solutions())[1] == 0
-    assert (await catalogue.get_solution(draft["slug"], officer))["status"] == "draft"
+    assert (await catalogue.get_solution(draft.slug, officer)).status == "draft"
 
-    published = await catalogue.publish_solution(officer, draft["slug"], draft["version"])
-    assert published["status"] == "live"
+    published = await catalogue.publish_solution(officer, draft.slug, draft.version)
+    assert published.status == "live"
     assert (await catalogue.list_solutions())[1] == 1
     with pytest.raises(ValidationFailed):
-        await catalogue.update_solution(officer, draft["slug"], {"status": "draft"}, 2)
-    actions = [e["action"] for e in await audit.events_for("solution", draft["id"])]
+        await catalogue.update_solution(officer, draft.slug, {"status": "draft"}, 2)
+    actions = [e["action"] for e in await audit.events_for("solution", draft.id)]
     assert actions == ["solution.publish", "solution.create"]
 
 
 async def test_retiring_needs_a_senior_role_and_a_retired_solution_is_final(council, officer):
     created = await make_solution("platform", council)
     with pytest.raises(PermissionDenied):
-        await catalogue.retire_solution(officer, created["slug"], 1)
+        await catalogue.retire_solution(officer, created.slug, 1)
     admin = await make_actor(council, "org_admin")
-    retired = await catalogue.retire_solution(admin, created["slug"], 1)
-    assert retired["status"] == "retired"
-    assert await catalogue.get_solution(created["slug"])  # still there, never deleted
+    retired = await catalogue.retire_solution(admin, created.slug, 1)
+    assert retired.status == "retired"
+    assert await catalogue.get_solution(created.slug)  # still there, never deleted
     with pytest.raises(Conflict, match="retired"):
-        await catalogue.update_solution(admin, created["slug"], {"title": "Revived"}, 2)
+        await catalogue.update_solution(admin, created.slug, {"title": "Revived"}, 2)
 
 
 async def test_a_failed_outbox_write_rolls_back_the_solution_and_its_audit_event(
@@ -343,9 +343,9 @@ async def test_a_failed_audit_write_rolls_back_the_edit_and_its_outbox_row(
 
     monkeypatch.setattr(audit, "record", broken)
     with pytest.raises(RuntimeError):
-        await catalogue.update_solution(officer, created["slug"], {"title": "Lost edit"}, 1)
-    stored = await catalogue.get_solution(created["slug"])
-    assert (stored["title"], stored["version"]) == (created["title"], 1)
+        await catalogue.update_solution(officer, created.slug, {"title": "Lost edit"}, 1)
+    stored = await catalogue.get_solution(created.slug)
+    assert (stored.title, stored.version) == (created.title, 1)
     assert await SearchOutbox.count() == 0
 
 
@@ -355,5 +355,5 @@ async def test_editable_fields_round_trip_through_an_update(council):
     )
     fields = catalogue.editable_fields(created)
     assert fields["sponsors"] == ["glasgow-city"]
-    same = await catalogue.update_solution(SYSTEM, created["slug"], fields, 1)
-    assert same["version"] == 1
+    same = await catalogue.update_solution(SYSTEM, created.slug, fields, 1)
+    assert same.version == 1

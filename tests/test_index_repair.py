@@ -58,7 +58,7 @@ def live_generation(directory: Path) -> Path:
 
 async def test_a_deleted_index_is_rebuilt_while_the_server_runs(engine, ferry):
     async with AsyncTestClient(app=create_app(engine=engine, database_pool=False)) as client:
-        assert await searched(client) == [ferry["slug"]]
+        assert await searched(client) == [ferry.slug]
 
         shutil.rmtree(engine.directory)  # someone clears the data volume
         assert (await client.get("/api/v1/search", params={"q": "ferry"})).status_code == 503
@@ -70,12 +70,12 @@ async def test_a_deleted_index_is_rebuilt_while_the_server_runs(engine, ferry):
             "status": "ok",
             "search": "ok",
         }
-        assert await searched(client) == [ferry["slug"]]
+        assert await searched(client) == [ferry.slug]
 
 
 async def test_a_damaged_index_is_rebuilt_while_the_server_runs(engine, ferry):
     async with AsyncTestClient(app=create_app(engine=engine, database_pool=False)) as client:
-        assert await searched(client) == [ferry["slug"]]
+        assert await searched(client) == [ferry.slug]
         damaged = live_generation(engine.directory)
         victim = max(damaged.glob("*.store"), key=lambda p: p.stat().st_size)
         os.truncate(victim, victim.stat().st_size // 2)  # a file cut short on disk
@@ -85,7 +85,7 @@ async def test_a_damaged_index_is_rebuilt_while_the_server_runs(engine, ferry):
 
         assert (await until_healthy(client))["search"] == "ok"
         assert live_generation(engine.directory) != damaged
-        assert await searched(client) == [ferry["slug"]]
+        assert await searched(client) == [ferry.slug]
 
 
 async def test_only_one_process_rebuilds_and_the_others_pick_its_index_up(engine, ferry, tmp_path):
@@ -103,7 +103,7 @@ async def test_only_one_process_rebuilds_and_the_others_pick_its_index_up(engine
         assert await repairer.check() == "healthy"
         assert [
             h.document["slug"] for h in (await engine.search(SearchQuery(text="ferry"))).hits
-        ] == [ferry["slug"]]
+        ] == [ferry.slug]
     finally:
         await other.close()
 

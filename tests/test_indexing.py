@@ -55,19 +55,19 @@ async def eventually(check, seconds: float = 5.0):
 
 async def test_the_document_is_a_pure_function_of_the_facts(council):
     solution = await make_solution("component", council, title="Éilean forms", licence="MIT")
-    [document], gone = await indexing.documents_for([solution["id"]])
+    [document], gone = await indexing.documents_for([solution.id])
     assert gone == set()
-    assert document["id"] == str(solution["id"])
+    assert document["id"] == str(solution.id)
     assert document["licence"] == ["MIT"]
     assert document["owner"] == "fife"
     assert document["owner_name"] == "Fife Council"
     assert document["title_sort"] == "eilean forms"
-    again, _ = await indexing.documents_for([solution["id"]])
+    again, _ = await indexing.documents_for([solution.id])
     assert again == [document]  # same facts, same document, same digest
 
     actor = await make_actor(council, "member")
-    await collaboration.register_interest(actor, solution["slug"], "fife", "exploring")
-    [changed], _ = await indexing.documents_for([solution["id"]])
+    await collaboration.register_interest(actor, solution.slug, "fife", "exploring")
+    [changed], _ = await indexing.documents_for([solution.id])
     assert changed["interested"] == ["fife"]
     assert changed["interest_count"] == 1
     assert changed["digest"] != document["digest"]
@@ -77,19 +77,19 @@ async def test_drafts_are_never_indexed(council, engine):
     draft = await make_solution("platform", council, status="draft", title="Secret plan")
     await indexing.drain_all(engine)
     assert await found(engine, "secret plan") == []
-    _, gone = await indexing.documents_for([draft["id"]])
-    assert gone == {draft["id"]}
+    _, gone = await indexing.documents_for([draft.id])
+    assert gone == {draft.id}
 
 
 async def test_several_changes_to_one_solution_become_one_document(council, engine):
     solution = await make_solution("platform", council, title="Shared booking")
     for n in range(2, 5):
-        await catalogue.update_solution(SYSTEM, solution["slug"], {"title": f"Booking v{n}"}, n - 1)
+        await catalogue.update_solution(SYSTEM, solution.slug, {"title": f"Booking v{n}"}, n - 1)
     assert await SearchOutbox.count() == 4
     result = await indexing.drain(engine)
     assert result.applied == 1
     assert await SearchOutbox.count() == 0
-    assert await found(engine, "booking") == [solution["slug"]]
+    assert await found(engine, "booking") == [solution.slug]
     hit = (await engine.search(SearchQuery(text="booking"))).hits[0]
     assert hit.document["title"] == "Booking v4"
 
@@ -101,11 +101,11 @@ async def test_a_change_is_searchable_soon_after_it_commits(council, engine):
         solution = await make_solution("challenge", council, title="Flood warning sensors")
         indexer.nudge()
         assert await eventually(lambda: found(engine, "flood sensors"))
-        await catalogue.update_solution(SYSTEM, solution["slug"], {"title": "Flood gauges"}, 1)
+        await catalogue.update_solution(SYSTEM, solution.slug, {"title": "Flood gauges"}, 1)
         indexer.nudge()
 
         async def renamed():
-            return await found(engine, "gauges") == [solution["slug"]]
+            return await found(engine, "gauges") == [solution.slug]
 
         assert await eventually(renamed)
     finally:
@@ -124,9 +124,9 @@ async def test_writes_succeed_while_the_index_is_away_and_recovery_loses_nothing
     shutil.move(engine.directory, away)  # the index's volume disappears
     for n in range(100):
         target = solutions[n % 5]
-        current = await catalogue.get_solution(target["slug"])
+        current = await catalogue.get_solution(target.slug)
         await catalogue.update_solution(
-            actor, target["slug"], {"summary": f"Edit {n}"}, current["version"]
+            actor, target.slug, {"summary": f"Edit {n}"}, current.version
         )
     outage = await indexing.drain(engine)
     assert outage.failed == 5
@@ -175,7 +175,7 @@ async def test_a_crash_during_reindex_leaves_the_old_index_serving(council, engi
 
     assert await engine.count() == 6
     assert len(await found(engine, "library")) == 6
-    assert await SearchOutbox.count().where(SearchOutbox.solution_id == late["id"]) == 1
+    assert await SearchOutbox.count().where(SearchOutbox.solution_id == late.id) == 1
     assert await indexing.reindex(engine) == 7
     assert await SearchOutbox.count() == 0
     assert (await indexing.check(engine)).differences == 0
@@ -187,13 +187,13 @@ async def test_search_check_reports_missing_stale_and_orphaned_documents(council
     await indexing.drain_all(engine)
     changed = await make_solution("platform", council, title="Changed later")
     await indexing.drain_all(engine)
-    await catalogue.update_solution(SYSTEM, changed["slug"], {"title": "Changed again"}, 1)
+    await catalogue.update_solution(SYSTEM, changed.slug, {"title": "Changed again"}, 1)
     missing = await make_solution("platform", council, title="Missing")
-    await engine.upsert([{**(await indexing.documents_for([kept["id"]]))[0][0], "id": "99999"}])
+    await engine.upsert([{**(await indexing.documents_for([kept.id]))[0][0], "id": "99999"}])
 
     report = await indexing.check(engine)
-    assert report.missing == [missing["slug"]]
-    assert report.stale == [changed["slug"]]
+    assert report.missing == [missing.slug]
+    assert report.stale == [changed.slug]
     assert report.orphaned == ["99999"]
 
 
@@ -251,7 +251,7 @@ async def test_reindex_and_search_check_commands(council, tmp_path):
     empty = registry("search", "check", data_dir=data)
     assert empty.returncode == 1
     assert "missing: 1" in empty.stdout
-    assert solution["slug"] in empty.stdout
+    assert solution.slug in empty.stdout
 
     rebuilt = registry("reindex", data_dir=data)
     assert rebuilt.returncode == 0, rebuilt.stderr

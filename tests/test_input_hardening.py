@@ -157,14 +157,14 @@ async def test_a_mangled_amount_is_refused_naming_the_field_and_nothing_is_saved
 async def test_mangled_staff_days_are_refused(fife, officer, days):
     platform = await make_solution("platform", fife)
     with pytest.raises(ValidationFailed) as refused:
-        await collaboration.pledge(officer, platform["slug"], "glasgow-city", staff_days=days)
+        await collaboration.pledge(officer, platform.slug, "glasgow-city", staff_days=days)
     assert refused.value.fields == {"staff_days": "Staff days must be a whole number"}
     assert await Sponsorship.count() == 0
 
 
 async def test_staff_days_with_a_thousands_separator_are_read(fife, officer):
     platform = await make_solution("platform", fife)
-    row = await collaboration.pledge(officer, platform["slug"], "glasgow-city", staff_days="2,500")
+    row = await collaboration.pledge(officer, platform.slug, "glasgow-city", staff_days="2,500")
     assert row["staff_days"] == 2500
 
 
@@ -210,9 +210,9 @@ async def test_someone_with_no_organisation_cannot_create_even_without_an_owner(
 async def test_an_edit_by_another_council_is_refused_before_its_fields_are_checked(fife, officer):
     platform = await make_solution("platform", fife)
     with pytest.raises(PermissionDenied):
-        await catalogue.update_solution(officer, platform["slug"], {"title": ""}, "one")
+        await catalogue.update_solution(officer, platform.slug, {"title": ""}, "one")
     with pytest.raises(PermissionDenied):
-        await catalogue.publish_solution(officer, platform["slug"], 1)
+        await catalogue.publish_solution(officer, platform.slug, 1)
 
 
 # -- curators' facts --------------------------------------------------------------------------
@@ -236,9 +236,9 @@ async def test_a_member_cannot_set_the_curators_facts(officer, field, value, mes
 
     mine = await catalogue.create_solution(officer, solution_data("platform", "glasgow-city"))
     with pytest.raises(ValidationFailed) as refused:
-        await catalogue.update_solution(officer, mine["slug"], {field: value}, 1)
+        await catalogue.update_solution(officer, mine.slug, {field: value}, 1)
     assert list(refused.value.fields) == [field]
-    assert (await catalogue.get_solution(mine["slug"], officer))["version"] == 1
+    assert (await catalogue.get_solution(mine.slug, officer)).version == 1
 
 
 async def test_curators_and_the_seed_loader_set_them_and_members_may_send_them_back(
@@ -247,21 +247,21 @@ async def test_curators_and_the_seed_loader_set_them_and_members_may_send_them_b
     seeded = await make_solution(
         "platform", glasgow, reported_adopters=12, reported_note="From the 2024 survey"
     )
-    assert seeded["reported_adopters"] == 12
+    assert seeded.reported_adopters == 12
 
     # A member's edit that sends back what it read, reported facts included, is accepted.
     unchanged = catalogue.editable_fields(seeded)
     unchanged["reported_adopters"] = "12"  # as a form would send it
     saved = await catalogue.update_solution(
-        officer, seeded["slug"], {**unchanged, "title": "A better title"}, 1
+        officer, seeded.slug, {**unchanged, "title": "A better title"}, 1
     )
-    assert (saved["title"], saved["reported_adopters"]) == ("A better title", 12)
+    assert (saved.title, saved.reported_adopters) == ("A better title", 12)
 
     curator = await make_actor(None, digital_office=True)
     saved = await catalogue.update_solution(
-        curator, seeded["slug"], {"reported_adopters": 14, "source": "Survey 2025"}, 2
+        curator, seeded.slug, {"reported_adopters": 14, "source": "Survey 2025"}, 2
     )
-    assert (saved["reported_adopters"], saved["source"]) == (14, "Survey 2025")
+    assert (saved.reported_adopters, saved.source) == (14, "Survey 2025")
 
 
 # -- slugs ------------------------------------------------------------------------------------
@@ -289,24 +289,24 @@ async def test_only_the_role_that_confirms_can_withdraw_a_confirmed_pledge(fife,
     platform = await make_solution("platform", glasgow)
     member = await make_actor(fife, "member")
     admin = await make_actor(fife, "org_admin")
-    await collaboration.pledge(member, platform["slug"], "fife", amount_pence=50_000)
-    await collaboration.confirm_pledge(admin, platform["slug"], "fife")
+    await collaboration.pledge(member, platform.slug, "fife", amount_pence=50_000)
+    await collaboration.confirm_pledge(admin, platform.slug, "fife")
     events = await AuditEvent.count()
 
     with pytest.raises(PermissionDenied, match="is confirmed: only an organisation administrator"):
-        await collaboration.withdraw_pledge(member, platform["slug"], "fife")
+        await collaboration.withdraw_pledge(member, platform.slug, "fife")
     assert await Sponsorship.count().where(Sponsorship.status == "confirmed") == 1
     assert await AuditEvent.count() == events
 
-    await collaboration.withdraw_pledge(admin, platform["slug"], "fife")
+    await collaboration.withdraw_pledge(admin, platform.slug, "fife")
     assert await Sponsorship.count().where(Sponsorship.status == "withdrawn") == 1
 
 
 async def test_a_member_still_withdraws_an_unconfirmed_pledge(fife, glasgow):
     platform = await make_solution("platform", glasgow)
     member = await make_actor(fife, "member")
-    await collaboration.pledge(member, platform["slug"], "fife", staff_days=3)
-    await collaboration.withdraw_pledge(member, platform["slug"], "fife")
+    await collaboration.pledge(member, platform.slug, "fife", staff_days=3)
+    await collaboration.withdraw_pledge(member, platform.slug, "fife")
     assert await Sponsorship.count().where(Sponsorship.status == "withdrawn") == 1
 
 
@@ -420,4 +420,4 @@ async def test_a_member_edits_a_solution_with_curators_facts_through_the_form(cl
     saved = await client.post("/solutions/glasgow-booking/edit", data=form)
     assert heading(saved) == "Glasgow room booking", error_summary(saved)
     stored = await catalogue.get_solution("glasgow-booking")
-    assert (stored["reported_adopters"], stored["source"]) == (5, "Digital Office survey")
+    assert (stored.reported_adopters, stored.source) == (5, "Digital Office survey")

@@ -67,12 +67,12 @@ async def test_every_field_of_a_kind_is_on_its_form_its_page_and_in_the_api(clie
     solution = await make_solution(kind, owner, **filled)
 
     await sign_in(client, OWNER_EMAIL)
-    form = html(await client.get(f"/solutions/{solution['slug']}/edit"))
+    form = html(await client.get(f"/solutions/{solution.slug}/edit"))
     asked = {node.attributes.get("name") for node in form.css("input, textarea, select")}
     for field in descriptor.fields:
         assert field.name in asked, f"the {kind} form does not ask for {field.name}"
 
-    page = html(await client.get(f"/solutions/{solution['slug']}"))
+    page = html(await client.get(f"/solutions/{solution.slug}"))
     facts = {
         " ".join(node.text().split())
         for node in page.css("#facts + .ds_summary-list .ds_summary-list__key")
@@ -81,7 +81,7 @@ async def test_every_field_of_a_kind_is_on_its_form_its_page_and_in_the_api(clie
         if field.shown:
             assert field.fact_label in facts, f"the {kind} page does not show {field.name}: {facts}"
 
-    api = (await client.get(f"/api/v1/solutions/{solution['slug']}")).json()
+    api = (await client.get(f"/api/v1/solutions/{solution.slug}")).json()
     given = {**api, **(api.get("details") or {})}
     for field in (*COMMON, *descriptor.fields):
         if not field.curator_only:

@@ -63,7 +63,7 @@ async def test_the_edit_form_refuses_an_odd_version_and_keeps_the_solution(clien
     assert response.status_code == 422
     assert [target for target, _ in error_summary(response)] == ["#version"]
     view = await catalogue.get_solution("booking", SYSTEM)
-    assert (view["title"], view["version"]) == ("Fife booking platform", 1)
+    assert (view.title, view.version) == ("Fife booking platform", 1)
 
 
 @pytest.mark.parametrize("action", ["publish", "retire"])
@@ -76,7 +76,7 @@ async def test_publishing_and_retiring_refuse_an_odd_version(client, action):
     assert response.status_code == 422
     assert text_of(response, "#error-message") == "Version must be the whole number you last read"
     view = await catalogue.get_solution(slug, SYSTEM)
-    assert (view["status"], view["version"]) == ("draft" if action == "publish" else "live", 1)
+    assert (view.status, view.version) == ("draft" if action == "publish" else "live", 1)
 
 
 @pytest.mark.parametrize(

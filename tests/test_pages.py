@@ -305,7 +305,7 @@ async def test_acting_for_another_council_gets_a_403_page_and_changes_nothing(cl
         assert heading(response) == "You cannot do that"
     assert await Interest.count() == 0
     assert await Sponsorship.count() == 0
-    assert (await catalogue.get_solution("fife-booking"))["status"] == "live"
+    assert (await catalogue.get_solution("fife-booking")).status == "live"
 
 
 async def test_an_anonymous_form_post_is_asked_to_sign_in(client):
@@ -498,7 +498,7 @@ async def test_an_edit_after_someone_else_saved_says_so_and_keeps_the_input(clie
     assert text_of(response, "#conflict-title") == "Someone else saved this solution first"
     assert html(response).css_first("#title").attributes["value"] == "My title"
     assert html(response).css_first("#summary").text() == "My better summary."
-    assert (await catalogue.get_solution("fife-booking"))["title"] == "Their title"
+    assert (await catalogue.get_solution("fife-booking")).title == "Their title"
 
     # saving again, deliberately, replaces theirs
     again = {

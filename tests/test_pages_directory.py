@@ -291,7 +291,7 @@ async def test_demand_gathers_once_two_councils_intend_to_adopt(scratch_client):
     already_joint = await make_solution("procurement", owner, title="Joint booking framework")
 
     async def interest(officer, council, solution, level):
-        await collaboration.register_interest(officer, solution["slug"], council["slug"], level)
+        await collaboration.register_interest(officer, solution.slug, council["slug"], level)
 
     await interest(officers[0], councils[0], wanted, "intends_to_adopt")
     tree = await html(scratch_client, "/dashboard")
@@ -312,7 +312,7 @@ async def test_demand_gathers_once_two_councils_intend_to_adopt(scratch_client):
         ["Shared booking platform", "Common platform", "2", "1", "1"]
     ]
     link = tree.css_first("#demand-table a")
-    assert link.attributes["href"] == f"/solutions/{wanted['slug']}"
+    assert link.attributes["href"] == f"/solutions/{wanted.slug}"
 
 
 async def test_frameworks_ending_within_six_months_are_listed(scratch_client):
@@ -344,7 +344,7 @@ async def test_frameworks_ending_within_six_months_are_listed(scratch_client):
     assert rows[0][1:3] == ["Scotland Excel", "SXL-01"]
     assert "in 61 days" in rows[0][3]
     links = [a.attributes["href"] for a in tree.css("#frameworks-table a")]
-    assert links == [f"/solutions/{soon['slug']}", "/organisations/scotland-excel"]
+    assert links == [f"/solutions/{soon.slug}", "/organisations/scotland-excel"]
 
 
 # -- escaping ----------------------------------------------------------------------------------
@@ -397,8 +397,8 @@ async def test_a_profile_says_since_when_an_interest_and_a_pledge_stand(scratch_
     glasgow = await make_org("glasgow-city", name="Glasgow City Council")
     officer = await make_actor(glasgow, "member")
     platform = await make_solution("platform", glasgow, title="Shared bins platform")
-    await collaboration.register_interest(officer, platform["slug"], "glasgow-city", "exploring")
-    await collaboration.pledge(officer, platform["slug"], "glasgow-city", amount_pence=5000)
+    await collaboration.register_interest(officer, platform.slug, "glasgow-city", "exploring")
+    await collaboration.pledge(officer, platform.slug, "glasgow-city", amount_pence=5000)
     page = await scratch_client.get("/organisations/glasgow-city")
     today = dt.date.today()
     written = f"{today.day} {today:%B %Y}"

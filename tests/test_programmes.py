@@ -33,7 +33,7 @@ async def federation(db):
             "slug": "half",
             "title": "Half of councils federated",
             "metric": "councils_live",
-            "solution": solution["slug"],
+            "solution": solution.slug,
             "target_value": 16,
             "target_unit": "councils",
             "due_on": "2021-12-31",
@@ -46,16 +46,14 @@ async def test_computed_progress_counts_councils_live_on_the_linked_solution(fed
     councils = [await make_org(kind="council") for _ in range(4)]
     partner = await make_org(kind="partner")
     for organisation in [*councils[:3], partner]:
-        await collaboration.record_adoption(
-            SYSTEM, federation["slug"], organisation["slug"], "live"
-        )
-    await collaboration.record_adoption(SYSTEM, federation["slug"], councils[3]["slug"], "planned")
+        await collaboration.record_adoption(SYSTEM, federation.slug, organisation["slug"], "live")
+    await collaboration.record_adoption(SYSTEM, federation.slug, councils[3]["slug"], "planned")
 
-    [milestone] = (await programmes.get_programme("m365"))["milestones"]
-    progress = milestone["progress"]
-    assert (progress["current"], progress["target"], progress["percent"]) == (3, 16, 19)
-    assert progress["met"] is False
-    assert progress["overdue"] is True  # due at the end of 2021 and not met
+    [milestone] = (await programmes.get_programme("m365")).milestones
+    progress = milestone.progress
+    assert (progress.current, progress.target, progress.percent) == (3, 16, 19)
+    assert progress.met is False
+    assert progress.overdue is True  # due at the end of 2021 and not met
 
 
 async def test_recorded_progress_uses_the_latest_figure(db):
@@ -81,9 +79,9 @@ async def test_recorded_progress_uses_the_latest_figure(db):
             "target_unit": "boxes",
         },
     )
-    [milestone] = (await programmes.get_programme("telecare"))["milestones"]
-    assert milestone["progress"]["current"] is None
-    assert milestone["progress"]["note"] == "No figure has been recorded yet"
+    [milestone] = (await programmes.get_programme("telecare")).milestones
+    assert milestone.progress.current is None
+    assert milestone.progress.note == "No figure has been recorded yet"
 
     await programmes.record_figure(
         SYSTEM, "telecare", "boxes", {"value": 1200, "as_of": "2021-06-30"}
@@ -91,11 +89,11 @@ async def test_recorded_progress_uses_the_latest_figure(db):
     await programmes.record_figure(
         SYSTEM, "telecare", "boxes", {"value": 400, "as_of": "2020-06-30"}
     )
-    [milestone] = (await programmes.get_programme("telecare"))["milestones"]
-    assert milestone["progress"]["current"] == 1200
-    assert milestone["progress"]["as_of"] == dt.date(2021, 6, 30)
-    assert milestone["progress"]["percent"] == 100
-    assert milestone["progress"]["met"] is True
+    [milestone] = (await programmes.get_programme("telecare")).milestones
+    assert milestone.progress.current == 1200
+    assert milestone.progress.as_of == dt.date(2021, 6, 30)
+    assert milestone.progress.percent == 100
+    assert milestone.progress.met is True
 
     with pytest.raises(ValidationFailed) as refused:
         await programmes.record_figure(
@@ -119,17 +117,17 @@ async def test_status_reached_is_met_once_the_solution_gets_there(db):
             "slug": "framework",
             "title": "Framework awarded",
             "metric": "status_reached",
-            "solution": framework["slug"],
+            "solution": framework.slug,
             "target_status": "awarded",
         },
     )
-    [milestone] = (await programmes.get_programme("rpa"))["milestones"]
-    assert milestone["progress"]["met"] is False
+    [milestone] = (await programmes.get_programme("rpa")).milestones
+    assert milestone.progress.met is False
     from registry import catalogue
 
-    await catalogue.update_solution(SYSTEM, framework["slug"], {"status": "expired"}, 1)
-    [milestone] = (await programmes.get_programme("rpa"))["milestones"]
-    assert milestone["progress"]["met"] is True  # expired comes after awarded
+    await catalogue.update_solution(SYSTEM, framework.slug, {"status": "expired"}, 1)
+    [milestone] = (await programmes.get_programme("rpa")).milestones
+    assert milestone.progress.met is True  # expired comes after awarded
 
 
 async def test_a_status_target_must_belong_to_the_solutions_kind(federation):
@@ -141,7 +139,7 @@ async def test_a_status_target_must_belong_to_the_solutions_kind(federation):
                 "slug": "x",
                 "title": "Awarded",
                 "metric": "status_reached",
-                "solution": federation["slug"],
+                "solution": federation.slug,
                 "target_status": "awarded",
             },
         )
@@ -181,14 +179,13 @@ async def test_a_milestone_does_not_name_a_linked_solution_still_in_draft(db):
             "slug": "live",
             "title": "Live somewhere",
             "metric": "councils_live",
-            "solution": draft["slug"],
+            "solution": draft.slug,
             "target_value": 2,
         },
     )
-    [milestone] = (await programmes.get_programme("prog"))["milestones"]
-    assert milestone["solution_slug"] is None
-    assert milestone["solution_title"] is None
-    assert milestone["progress"]["current"] == 0
+    [milestone] = (await programmes.get_programme("prog")).milestones
+    assert milestone.solution is None
+    assert milestone.progress.current == 0
 
 
 @pytest.mark.parametrize(

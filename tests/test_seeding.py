@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from registry import catalogue, collaboration, programmes
+from registry import catalogue, programmes
 from registry.accounts import ANONYMOUS
 from registry.seeding import SEEDS_DIR, SeedError, count_rows, load_seeds
 from registry.tables import Organisation, Solution
@@ -50,29 +50,32 @@ async def test_at_least_twenty_solutions_of_all_four_kinds_each_naming_its_sourc
 
 
 async def test_the_adoption_and_interest_facts_of_the_documents(seeded):
-    seemis = await collaboration.solution_with_activity("seemis", ANONYMOUS)
-    assert seemis["activity"]["councils_live"] == 32
+    seemis = await catalogue.solution_with_activity("seemis", ANONYMOUS)
+    assert seemis.activity.councils_live == 32
     remote = await catalogue.get_solution("myjobscotland-remote-recruitment")
-    assert remote["reported_adopters"] == 11
+    assert remote.reported_adopters == 11
     case_management = await catalogue.get_solution("social-work-case-management")
-    assert case_management["reported_interested"] == 6
-    assert case_management["details"]["procurement_body"]["slug"] == "scotland-excel"
+    assert case_management.reported_interested == 6
+    assert case_management.details["procurement_body"].slug == "scotland-excel"
     rpa = await catalogue.get_solution("rpa-framework")
-    assert rpa["details"]["max_suppliers"] == 3
+    assert rpa.details["max_suppliers"] == 3
 
 
 async def test_the_programmes_and_their_targets(seeded):
-    listed = {p["slug"]: p for p in await programmes.list_programmes()}
+    listed = {p.slug: p for p in await programmes.list_programmes()}
     assert len(listed) >= 3
-    telecare = listed["digital-telecare"]["milestones"]
-    assert any(m["target_value"] == 1000 and m["metric"] == "recorded" for m in telecare)
-    federation = listed["microsoft-365-federation"]["milestones"]
-    assert any(m["target_value"] == 16 and m["metric"] == "councils_live" for m in federation)
+    telecare = listed["digital-telecare"].milestones
+    assert any(m.target_value == 1000 and m.metric == "recorded" for m in telecare)
+    federation = listed["microsoft-365-federation"].milestones
+    assert any(m.target_value == 16 and m.metric == "councils_live" for m in federation)
     rpa = [
-        m for p in listed.values() for m in p["milestones"] if m["solution_slug"] == "rpa-framework"
+        m
+        for p in listed.values()
+        for m in p.milestones
+        if m.solution and m.solution.slug == "rpa-framework"
     ]
     assert rpa
-    assert str(rpa[0]["due_on"]) == "2020-12-31"
+    assert str(rpa[0].due_on) == "2020-12-31"
 
 
 async def test_seeding_twice_leaves_every_count_unchanged(db):
@@ -102,7 +105,7 @@ async def test_editing_a_seed_file_updates_that_record_only(db, tmp_path: Path):
     }
     assert after.pop("seemis") == versions.pop("seemis") + 1
     assert after == versions
-    assert (await catalogue.get_solution("seemis"))["title"] == "SEEMiS education MIS"
+    assert (await catalogue.get_solution("seemis")).title == "SEEMiS education MIS"
 
 
 async def test_a_broken_seed_file_is_reported_by_name_and_field(db, tmp_path: Path):

@@ -17,7 +17,8 @@ from registry.accounts.passwords import (
     password_matches,
 )
 from registry.errors import NotFound, PermissionDenied, ValidationFailed
-from registry.tables import Membership, Organisation, User
+from registry.organisations import organisation_by_slug
+from registry.tables import Membership, User
 from registry.validation import Checker
 from registry.vocabulary import ROLES
 
@@ -87,13 +88,6 @@ async def add_member(actor: Actor, email: str, organisation_slug: str, role: str
         change.before = {"role": saved.before["role"]} if saved.before else None
         change.after = {"user": user["email"], "role": role}
     return result
-
-
-async def organisation_by_slug(slug: str) -> dict:
-    row = await Organisation.select().where(Organisation.slug == slug).first()
-    if row is None:
-        raise NotFound(f"There is no organisation called {slug!r}")
-    return row
 
 
 async def load_actor(user_id: int, *, allow_demo: bool = True) -> Actor | None:

@@ -1,5 +1,6 @@
-"""Solutions: what each kind is made of (`fields`), reading them (`reading`) and creating,
-editing, publishing and retiring them (`writing`).
+"""Solutions: what each kind is made of (`fields`), reading them (`reading`, into the typed
+views of `views`), what councils do about them (`activity`) and creating, editing, publishing
+and retiring them (`writing`).
 
 Every write takes the `Actor` doing it, checks their membership of the owning organisation,
 validates the whole record, carries the version the caller read (a stale one is refused with
@@ -9,6 +10,12 @@ the kind's own, with organisations named by slug; `editable_fields` gives a stor
 in that same shape.
 """
 
+from registry.catalogue.activity import (
+    may_read_pledge_note,
+    organisation_activity,
+    solution_activity,
+    solution_with_activity,
+)
 from registry.catalogue.fields import (
     COMMON_FIELDS,
     DETAIL_FIELDS,
@@ -26,6 +33,14 @@ from registry.catalogue.reading import (
     organisation_choices,
     solution_ref,
 )
+from registry.catalogue.views import (
+    Activity,
+    OrganisationActivity,
+    OrganisationRef,
+    SolutionRef,
+    SolutionView,
+    SolutionWithActivity,
+)
 from registry.catalogue.writing import (
     create_solution,
     editable_solution,
@@ -40,17 +55,27 @@ __all__ = [
     "DETAIL_JSON_COLUMNS",
     "DETAIL_TABLES",
     "JSON_COLUMNS",
+    "Activity",
+    "OrganisationActivity",
+    "OrganisationRef",
+    "SolutionRef",
+    "SolutionView",
+    "SolutionWithActivity",
     "create_solution",
     "editable_fields",
     "editable_solution",
     "fields_of",
     "get_solution",
     "list_solutions",
+    "may_read_pledge_note",
     "may_see_drafts",
+    "organisation_activity",
     "organisation_choices",
     "publish_solution",
     "retire_solution",
     "slugify",
+    "solution_activity",
     "solution_ref",
+    "solution_with_activity",
     "update_solution",
 ]

@@ -5,11 +5,13 @@ exist only for their owner's members and the Digital Office."""
 from __future__ import annotations
 
 from collections.abc import Mapping
+from types import MappingProxyType
 from typing import Any
 
 from registry.accounts import ANONYMOUS, Actor
 from registry.catalogue.fields import COMMON_FIELDS, DETAIL_TABLES
 from registry.catalogue.kinds import KINDS
+from registry.catalogue.views import Link, OrganisationRef, SolutionView
 from registry.errors import NotFound
 from registry.tables import Organisation, Solution
 
@@ -33,7 +35,7 @@ async def _detail(kind: str, solution_id: int) -> dict:
     return row or {}
 
 
-async def get_solution(slug: str, actor: Actor = ANONYMOUS) -> dict:
+async def get_solution(slug: str, actor: Actor = ANONYMOUS) -> SolutionView:
     """Everything stored about one solution. Drafts are visible only to their owner's members
     and the Digital Office; to anyone else they do not exist."""
     row = await _row(slug)
@@ -42,7 +44,11 @@ async def get_solution(slug: str, actor: Actor = ANONYMOUS) -> dict:
     return await _view(row)
 
 
-async def _view(row: dict) -> dict:
+def _ref(org: Mapping | None) -> OrganisationRef | None:
+    return OrganisationRef(org["slug"], org["name"], org["kind"], org["org_id"]) if org else None
+
+
+async def _view(row: dict) -> SolutionView:
     kind = KINDS[row["kind"]]
     detail = await _detail(row["kind"], row["id"])
     # Organisations are stored by id in single fields and by slug in lists (sponsors).
@@ -62,42 +68,48 @@ async def _view(row: dict) -> dict:
     by_id = {o["id"]: o for o in orgs}
     by_slug = {o["slug"]: o for o in orgs}
 
-    def ref(org: dict | None) -> dict | None:
-        return {"slug": org["slug"], "name": org["name"]} if org else None
-
     details: dict[str, Any] = {}
     for f in kind.fields:
         value = detail.get(f.name)
         if f.type == "organisation":
-            value = ref(by_id.get(value)) if value else None
+            value = _ref(by_id.get(value)) if value else None
         elif f.type == "organisations":
-            value = [ref(by_slug[s]) for s in value or [] if s in by_slug]
+            value = [_ref(by_slug[s]) for s in value or [] if s in by_slug]
+        elif f.type == "links":
+            value = [Link(link["title"], link["url"]) for link in value or []]
         details[f.name] = value
     owner = by_id[row["owner"]]
-    return {
-        **{k: row[k] for k in COMMON_FIELDS if k != "owner"},
-        "description_html": row["description_html"],  # sanitised when saved
-        "id": row["id"],
-        "kind": row["kind"],
-        "owner": owner["slug"],
-        "owner_name": owner["name"],
-        "owner_id": owner["id"],
-        "version": row["version"],
-        "created_at": row["created_at"],
-        "updated_at": row["updated_at"],
-        "details": details,
-    }
+    common = {k: row[k] for k in COMMON_FIELDS if k != "owner"}
+    common["links"] = [Link(link["title"], link["url"]) for link in row["links"] or []]
+    return SolutionView(
+        **common,
+        description_html=row["description_html"],  # sanitised when saved
+        kind=row["kind"],
+        owner=_ref(owner),
+        version=row["version"],
+        created_at=row["created_at"],
+        updated_at=row["updated_at"],
+        details=MappingProxyType(details),
+        id=row["id"],
+        owner_id=owner["id"],
+    )
 
 
-def editable_fields(view: Mapping) -> dict[str, Any]:
+def editable_fields(view: SolutionView) -> dict[str, Any]:
     """A solution in the flat input shape `create_solution` and `update_solution` take."""
-    values = {k: view[k] for k in COMMON_FIELDS}
-    for f in KINDS[view["kind"]].fields:
-        value = view["details"].get(f.name)
+    values = {k: getattr(view, k) for k in COMMON_FIELDS}
+    for f in KINDS[view.kind].fields:
+        values[f.name] = view.details.get(f.name)
+    for f in KINDS[view.kind].all_fields:
+        value = values[f.name]
         if f.type == "organisation":
-            value = value["slug"] if value else ""
+            value = value.slug if value else ""
         elif f.type == "organisations":
-            value = [s["slug"] for s in value or []]
+            value = [s.slug for s in value or []]
+        elif f.type == "links":
+            value = [{"title": link.title, "url": link.url} for link in value or []]
+        elif f.is_list:
+            value = list(value or [])
         values[f.name] = value
     return values
 

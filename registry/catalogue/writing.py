@@ -9,6 +9,7 @@ in the same transaction as the change. Solutions are retired, never deleted.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 from collections.abc import Mapping
 from typing import Any
@@ -25,10 +26,12 @@ from registry.catalogue.fields import (
     resolve_organisations,
 )
 from registry.catalogue.reading import editable_fields, get_solution
+from registry.catalogue.views import SolutionView
 from registry.changes import change as new_change
 from registry.changes import to_solution
-from registry.errors import Conflict, PermissionDenied, ValidationFailed
-from registry.tables import Organisation, Solution
+from registry.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from registry.organisations import organisation_by_slug
+from registry.tables import Solution
 from registry.validation import Checker
 from registry.vocabulary import PUBLISHED_STATUS, SOLUTION_KINDS
 
@@ -54,11 +57,8 @@ async def _may_create(actor: Actor, data: Mapping[str, Any]) -> None:
     owner_slug = data.get("owner")
     owner = None
     if isinstance(owner_slug, str) and 0 < len(owner_slug.strip()) <= 80:
-        owner = (
-            await Organisation.select(Organisation.id, Organisation.name)
-            .where(Organisation.slug == owner_slug.strip())
-            .first()
-        )
+        with contextlib.suppress(NotFound):
+            owner = await organisation_by_slug(owner_slug.strip())
     if owner is not None:
         require(actor, "solution.create", owner)
         if data.get("kind") == "procurement":
@@ -103,7 +103,7 @@ def _snapshot(common: dict, detail: dict) -> dict:
     return {**common, **detail}
 
 
-async def create_solution(actor: Actor, data: Mapping[str, Any]) -> dict:
+async def create_solution(actor: Actor, data: Mapping[str, Any]) -> SolutionView:
     await _may_create(actor, data)
     checker = Checker(data)
     _refuse_curator_fields(actor, checker, data, {})
@@ -151,31 +151,31 @@ async def create_solution(actor: Actor, data: Mapping[str, Any]) -> dict:
     return await get_solution(common["slug"], actor)
 
 
-def _may_edit(actor: Actor, view: Mapping, action: str = "solution.edit") -> None:
-    require(actor, action, {"id": view["owner_id"], "name": view["owner_name"]})
+def _may_edit(actor: Actor, view: SolutionView, action: str = "solution.edit") -> None:
+    require(actor, action, {"id": view.owner_id, "name": view.owner.name})
 
 
 async def update_solution(
     actor: Actor, slug: str, changes: Mapping[str, Any], expected_version: int
-) -> dict:
+) -> SolutionView:
     """Apply `changes` (any subset of the fields) to the solution as of `expected_version`."""
     _refuse_anonymous(actor, "solution.edit")
     current = await get_solution(slug, actor)
     _may_edit(actor, current, "solution.edit")
     if changes.get("status") == "retired":
         _may_edit(actor, current, "solution.retire")
-    if current["status"] == "retired":
-        raise Conflict(f"{current['title']} is retired and can no longer be changed")
+    if current.status == "retired":
+        raise Conflict(f"{current.title} is retired and can no longer be changed")
     if not isinstance(expected_version, int) or isinstance(expected_version, bool):
         raise ValidationFailed({"version": "Version must be the whole number you last read"})
-    unknown = set(changes) - set(fields_of(current["kind"])) - {"kind", "version"}
+    unknown = set(changes) - set(fields_of(current.kind)) - {"kind", "version"}
     if unknown:
         raise ValidationFailed({name: "This field is not part of the solution" for name in unknown})
-    if "kind" in changes and changes["kind"] != current["kind"]:
+    if "kind" in changes and changes["kind"] != current.kind:
         raise ValidationFailed({"kind": "The kind of a solution cannot be changed"})
     if (
         "owner" in changes
-        and changes["owner"] != current["owner"]
+        and changes["owner"] != current.owner.slug
         and not (actor.is_system or actor.is_digital_office)
     ):
         raise ValidationFailed(
@@ -185,14 +185,14 @@ async def update_solution(
     before_input = editable_fields(current)
     merged = {**before_input, **changes}
     if not merged.get("slug"):
-        merged["slug"] = current["slug"]
+        merged["slug"] = current.slug
     checker = Checker(merged)
     _refuse_curator_fields(actor, checker, changes, before_input)
-    common, detail = check_fields(checker, current["kind"])
-    orgs = await resolve_organisations(checker, current["kind"], common, detail)
-    if common["status"] == "draft" and current["status"] != "draft":
+    common, detail = check_fields(checker, current.kind)
+    orgs = await resolve_organisations(checker, current.kind, common, detail)
+    if common["status"] == "draft" and current.status != "draft":
         checker.fail("status", "A published solution cannot go back to draft")
-    if common["slug"] != current["slug"] and await Solution.exists().where(
+    if common["slug"] != current.slug and await Solution.exists().where(
         Solution.slug == common["slug"]
     ):
         checker.fail("slug", SLUG_TAKEN)
@@ -207,14 +207,14 @@ async def update_solution(
     if "description" in after:
         cols["description_html"] = await markdown.render_when_saving(cols["description"])
     action = "solution.update"
-    if common["status"] != current["status"]:
+    if common["status"] != current.status:
         action = {"retired": "solution.retire"}.get(common["status"], "solution.status")
-        if current["status"] == "draft":
+        if current.status == "draft":
             action = "solution.publish"
     now = dt.datetime.now(dt.UTC)
     try:
         async with to_solution(
-            actor, action, current["id"], common["slug"], organisation_id=cols["owner"]
+            actor, action, current.id, common["slug"], organisation_id=cols["owner"]
         ) as change:
             updated = (
                 await Solution.update(
@@ -224,24 +224,22 @@ async def update_solution(
                         Solution.updated_at: now,
                     }
                 )
-                .where((Solution.id == current["id"]) & (Solution.version == expected_version))
+                .where((Solution.id == current.id) & (Solution.version == expected_version))
                 .returning(Solution.version)
             )
             if not updated:
                 latest = (
-                    await Solution.select(Solution.version)
-                    .where(Solution.id == current["id"])
-                    .first()
+                    await Solution.select(Solution.version).where(Solution.id == current.id).first()
                 )
                 raise Conflict(
-                    f"Someone else saved {current['title']} after you opened it (you had "
+                    f"Someone else saved {current.title} after you opened it (you had "
                     f"version {expected_version}, it is now version {latest['version']}). "
                     "Nothing was saved: review their changes and make yours again.",
                     {"version": "This solution changed since you read it"},
                 )
-            table = DETAIL_TABLES[current["kind"]]
+            table = DETAIL_TABLES[current.kind]
             await table.update({getattr(table, k): v for k, v in det.items()}).where(
-                table.solution == current["id"]
+                table.solution == current.id
             )
             change.before, change.after = before, after
     except Exception as exc:
@@ -251,26 +249,26 @@ async def update_solution(
     return await get_solution(common["slug"], actor)
 
 
-async def publish_solution(actor: Actor, slug: str, expected_version: int) -> dict:
+async def publish_solution(actor: Actor, slug: str, expected_version: int) -> SolutionView:
     _refuse_anonymous(actor, "solution.edit")
     current = await get_solution(slug, actor)
     _may_edit(actor, current)
-    if current["status"] != "draft":
-        raise Conflict(f"{current['title']} is already published")
+    if current.status != "draft":
+        raise Conflict(f"{current.title} is already published")
     return await update_solution(
-        actor, slug, {"status": PUBLISHED_STATUS[current["kind"]]}, expected_version
+        actor, slug, {"status": PUBLISHED_STATUS[current.kind]}, expected_version
     )
 
 
-async def retire_solution(actor: Actor, slug: str, expected_version: int) -> dict:
+async def retire_solution(actor: Actor, slug: str, expected_version: int) -> SolutionView:
     return await update_solution(actor, slug, {"status": "retired"}, expected_version)
 
 
-async def editable_solution(actor: Actor, slug: str) -> dict:
+async def editable_solution(actor: Actor, slug: str) -> SolutionView:
     """A solution the actor may edit (as `get_solution` gives it), or the refusal."""
     _refuse_anonymous(actor, "solution.edit")
     view = await get_solution(slug, actor)
     _may_edit(actor, view)
-    if view["status"] == "retired":
-        raise Conflict(f"{view['title']} is retired and can no longer be changed")
+    if view.status == "retired":
+        raise Conflict(f"{view.title} is retired and can no longer be changed")
     return view

@@ -14,6 +14,9 @@ from registry.programmes.editing import (
     save_programme,
 )
 from registry.programmes.progress import (
+    MilestoneView,
+    ProgrammeView,
+    Progress,
     get_programme,
     list_programmes,
     milestones_with_progress,
@@ -22,6 +25,9 @@ from registry.programmes.progress import (
 
 __all__ = [
     "Dashboard",
+    "MilestoneView",
+    "ProgrammeView",
+    "Progress",
     "dashboard",
     "get_programme",
     "link_solutions",

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from piccolo.query.functions.aggregate import Count
 
 from registry import db
-from registry.programmes.progress import list_programmes
+from registry.programmes.progress import ProgrammeView, list_programmes
 from registry.tables import (
     Adoption,
     Interest,
@@ -44,7 +44,7 @@ class Dashboard:
     """
 
     today: dt.date
-    programmes: list[dict]
+    programmes: list[ProgrammeView]
     platforms: list[dict]
     councils: list[dict]
     demand: list[dict]

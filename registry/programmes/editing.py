@@ -11,11 +11,11 @@ from typing import Any
 from registry import audit, changes, markdown
 from registry.accounts import Actor, require_digital_office
 from registry.errors import NotFound, ValidationFailed
+from registry.organisations import organisation_by_slug
 from registry.programmes.progress import programme_row
 from registry.tables import (
     Milestone,
     MilestoneFigure,
-    Organisation,
     Programme,
     ProgrammeSolution,
     Solution,
@@ -60,10 +60,10 @@ async def save_programme(actor: Actor, data: Mapping[str, Any], owner_slug: str)
     Digital Office)."""
     require_digital_office(actor)
     checker, values = _check_programme(data)
-    owner = (
-        await Organisation.select(Organisation.id).where(Organisation.slug == owner_slug).first()
-    )
-    if owner is None:
+    try:
+        owner = await organisation_by_slug(owner_slug)
+    except NotFound:
+        owner = None
         checker.fail("owner", "Owner must be an organisation in the registry")
     checker.raise_if_invalid()
     existing = await Programme.select().where(Programme.slug == values["slug"]).first()

@@ -1,4 +1,5 @@
-"""Reading programmes and computing where each milestone stands.
+"""Reading programmes (`ProgrammeView`, each milestone a `MilestoneView`) and computing where
+each milestone stands (`Progress`).
 
 A milestone's target is either computed from the registry's own data (councils live on a
 platform, councils intending to adopt, money pledged, a solution reaching a status) or a figure
@@ -10,9 +11,11 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from registry import db
+from registry.catalogue.views import OrganisationRef, SolutionRef
 from registry.errors import NotFound
 from registry.tables import (
     Adoption,
@@ -44,34 +47,124 @@ async def programme_row(slug: str) -> dict:
     return row
 
 
-async def list_programmes() -> list[dict]:
+@dataclass(frozen=True, slots=True)
+class Progress:
+    """Where a milestone stands: its current value (None until a figure is recorded), target,
+    percentage towards it, whether it is met or overdue, and the date its figure is as of."""
+
+    current: int | None
+    target: int
+    percent: int | None
+    met: bool
+    as_of: dt.date | None
+    note: str
+    overdue: bool
+
+
+@dataclass(frozen=True)
+class MilestoneView:
+    """A milestone with its progress. `solution` is the linked solution, or None when there is
+    none or it is still a draft (readers could not open it)."""
+
+    slug: str
+    title: str
+    description: str
+    description_html: str
+    due_on: dt.date | None
+    metric: str
+    solution: SolutionRef | None
+    target_value: int
+    target_unit: str
+    target_status: str
+    position: int
+    source: str
+    progress: Progress
+
+
+@dataclass(frozen=True)
+class ProgrammeView:
+    """A programme with its published solutions (by title) and its milestones in order."""
+
+    slug: str
+    title: str
+    summary: str
+    description: str
+    description_html: str
+    owner: OrganisationRef
+    status: str
+    starts_on: dt.date | None
+    ends_on: dt.date | None
+    version: int
+    source: str
+    created_at: dt.datetime
+    updated_at: dt.datetime
+    solutions: tuple[SolutionRef, ...]
+    milestones: tuple[MilestoneView, ...]
+
+
+_PROGRAMME_COLUMNS = (
+    "slug",
+    "title",
+    "summary",
+    "description",
+    "description_html",
+    "status",
+    "starts_on",
+    "ends_on",
+    "version",
+    "source",
+    "created_at",
+    "updated_at",
+)
+
+
+async def _programme_view(row: dict, solutions: list[SolutionRef]) -> ProgrammeView:
+    return ProgrammeView(
+        **{name: row[name] for name in _PROGRAMME_COLUMNS},
+        owner=OrganisationRef(row["owner_slug"], row["owner_name"]),
+        solutions=tuple(sorted(solutions, key=lambda s: s.title)),
+        milestones=await milestones_with_progress(row["id"]),
+    )
+
+
+async def _linked_solutions(programme_ids: list[int]) -> dict[int, list[SolutionRef]]:
+    """The published solutions linked to each programme."""
+    rows = await ProgrammeSolution.select(
+        ProgrammeSolution.programme,
+        ProgrammeSolution.solution.slug.as_alias("slug"),
+        ProgrammeSolution.solution.title.as_alias("title"),
+        ProgrammeSolution.solution.kind.as_alias("kind"),
+        ProgrammeSolution.solution.status.as_alias("status"),
+    ).where(
+        ProgrammeSolution.programme.is_in(programme_ids or [0])
+        & (ProgrammeSolution.solution.status != "draft")
+    )
+    linked: dict[int, list[SolutionRef]] = {}
+    for r in rows:
+        ref = SolutionRef(r["slug"], r["title"], r["kind"], r["status"])
+        linked.setdefault(r["programme"], []).append(ref)
+    return linked
+
+
+async def list_programmes() -> list[ProgrammeView]:
     async with db.reading():
         rows = await Programme.select(
-            *Programme.all_columns(), Programme.owner.name.as_alias("owner_name")
+            *Programme.all_columns(),
+            Programme.owner.slug.as_alias("owner_slug"),
+            Programme.owner.name.as_alias("owner_name"),
         ).order_by(Programme.title)
-        return [{**row, "milestones": await milestones_with_progress(row["id"])} for row in rows]
+        linked = await _linked_solutions([row["id"] for row in rows])
+        return [await _programme_view(row, linked.get(row["id"], [])) for row in rows]
 
 
-async def get_programme(slug: str) -> dict:
+async def get_programme(slug: str) -> ProgrammeView:
     async with db.reading():
         row = await programme_row(slug)
-        solutions = await ProgrammeSolution.select(
-            ProgrammeSolution.solution.slug.as_alias("slug"),
-            ProgrammeSolution.solution.title.as_alias("title"),
-            ProgrammeSolution.solution.kind.as_alias("kind"),
-            ProgrammeSolution.solution.status.as_alias("status"),
-        ).where(
-            (ProgrammeSolution.programme == row["id"])
-            & (ProgrammeSolution.solution.status != "draft")
-        )
-        return {
-            **row,
-            "solutions": sorted(solutions, key=lambda s: s["title"]),
-            "milestones": await milestones_with_progress(row["id"]),
-        }
+        linked = await _linked_solutions([row["id"]])
+        return await _programme_view(row, linked.get(row["id"], []))
 
 
-async def milestones_with_progress(programme_id: int) -> list[dict]:
+async def milestones_with_progress(programme_id: int) -> tuple[MilestoneView, ...]:
     """A programme's milestones with their progress. A linked solution that is still a draft
     is not named: readers could not open it."""
     rows = (
@@ -79,16 +172,46 @@ async def milestones_with_progress(programme_id: int) -> list[dict]:
             *Milestone.all_columns(),
             Milestone.solution.slug.as_alias("solution_slug"),
             Milestone.solution.title.as_alias("solution_title"),
+            Milestone.solution.kind.as_alias("solution_kind"),
             Milestone.solution.status.as_alias("solution_status"),
         )
         .where(Milestone.programme == programme_id)
         .order_by(Milestone.position)
         .order_by(Milestone.id)
     )
+    milestones = []
     for row in rows:
-        if row.pop("solution_status") == "draft":
-            row["solution_slug"] = row["solution_title"] = None
-    return [{**row, "progress": await progress(row)} for row in rows]
+        solution = None
+        if row["solution_slug"] is not None and row["solution_status"] != "draft":
+            solution = SolutionRef(
+                row["solution_slug"],
+                row["solution_title"],
+                row["solution_kind"],
+                row["solution_status"],
+            )
+        milestones.append(
+            MilestoneView(
+                **{name: row[name] for name in _MILESTONE_COLUMNS},
+                solution=solution,
+                progress=await progress(row),
+            )
+        )
+    return tuple(milestones)
+
+
+_MILESTONE_COLUMNS = (
+    "slug",
+    "title",
+    "description",
+    "description_html",
+    "due_on",
+    "metric",
+    "target_value",
+    "target_unit",
+    "target_status",
+    "position",
+    "source",
+)
 
 
 def _status_reached(kind: str, current: str, target: str) -> bool:
@@ -111,7 +234,7 @@ def percent_of(current: int | None, target: int | None) -> int | None:
     return min(99, (max(0, current) * 200 + target) // (2 * target))
 
 
-async def progress(milestone: Mapping[str, Any]) -> dict:
+async def progress(milestone: Mapping[str, Any]) -> Progress:
     """Where a milestone stands: current value, target, percentage, whether it is met, and the
     date its figure is as of (today for computed targets)."""
     metric, solution_id, target = (
@@ -161,16 +284,13 @@ async def progress(milestone: Mapping[str, Any]) -> dict:
             current, as_of, note = None, None, "No figure has been recorded yet"
         else:
             current, as_of, note = latest["value"], latest["as_of"], latest["note"]
-    return {
-        "current": current,
-        "target": target,
-        "percent": percent_of(current, target),
-        "met": current is not None and current >= target,
-        "as_of": as_of,
-        "note": note,
-        "overdue": bool(
-            milestone["due_on"]
-            and milestone["due_on"] < dt.date.today()
-            and not (current is not None and current >= target)
-        ),
-    }
+    met = current is not None and current >= target
+    return Progress(
+        current=current,
+        target=target,
+        percent=percent_of(current, target),
+        met=met,
+        as_of=as_of,
+        note=note,
+        overdue=bool(milestone["due_on"] and milestone["due_on"] < dt.date.today() and not met),
+    )

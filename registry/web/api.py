@@ -17,9 +17,11 @@ from litestar.openapi.datastructures import ResponseSpec
 from litestar.openapi.spec import OpenAPIType, Schema
 from litestar.params import FromPath, QueryParameter
 
-from registry import catalogue, collaboration, organisations
+from registry import catalogue, organisations
 from registry.accounts import ANONYMOUS
 from registry.catalogue import searching
+from registry.catalogue.kinds import KINDS
+from registry.catalogue.views import Link, OrganisationRef, SolutionRef, SolutionView
 from registry.errors import ValidationFailed
 from registry.web import schemas
 from registry.web.schemas import (
@@ -65,25 +67,26 @@ def _as_given(request: Request, choices: tuple[str, ...]) -> None:
         raise ValidationFailed(problems, "; ".join(problems.values()))
 
 
-def _solution_ref(row: dict) -> schemas.SolutionRef:
-    """A solution named by a row of `collaboration.organisation_activity` (`solution_*`)."""
+def _solution_ref(ref: SolutionRef) -> schemas.SolutionRef:
     return schemas.SolutionRef(
-        slug=row["solution_slug"],
-        title=row["solution_title"],
-        kind=row["solution_kind"],
-        status=row["solution_status"],
-        url=f"/api/v1/solutions/{row['solution_slug']}",
+        slug=ref.slug,
+        title=ref.title,
+        kind=ref.kind,
+        status=ref.status,
+        url=f"/api/v1/solutions/{ref.slug}",
     )
 
 
-def _organisation_ref(row: dict) -> schemas.OrganisationRef:
-    return schemas.OrganisationRef(
-        slug=row["slug"], name=row["name"], kind=row["kind"], org_id=row["org_id"]
-    )
+def _organisation_ref(ref: OrganisationRef) -> schemas.OrganisationRef:
+    return schemas.OrganisationRef(slug=ref.slug, name=ref.name, kind=ref.kind, org_id=ref.org_id)
 
 
-def _name(ref: dict | None) -> schemas.OrganisationName | None:
-    return schemas.OrganisationName(slug=ref["slug"], name=ref["name"]) if ref else None
+def _name(ref: OrganisationRef | None) -> schemas.OrganisationName | None:
+    return schemas.OrganisationName(slug=ref.slug, name=ref.name) if ref else None
+
+
+def _link(link: Link) -> schemas.Link:
+    return schemas.Link(title=link.title, url=link.url)
 
 
 def organisation_item(row: dict) -> schemas.Organisation:
@@ -113,14 +116,20 @@ def solution_item(row: dict) -> schemas.SolutionItem:
     )
 
 
-def _details(kind: str, details: dict) -> object:
-    values = dict(details)
-    for name in ("procurement_body", "operator"):
-        if name in values:
-            values[name] = _name(values[name])
-    if "sponsors" in values:
-        values["sponsors"] = [_name(ref) for ref in values["sponsors"]]
-    return schemas.DETAILS[kind](**values)
+def _details(view: SolutionView) -> object:
+    """A solution's own facts in its kind's answer shape, field by field as the kind's
+    descriptor types them."""
+    values = {}
+    for field in KINDS[view.kind].fields:
+        value = view.details.get(field.name)
+        if field.type == "organisation":
+            value = _name(value)
+        elif field.type == "organisations":
+            value = [_name(ref) for ref in value or []]
+        elif field.type == "links":
+            value = [_link(link) for link in value or []]
+        values[field.name] = value
+    return schemas.DETAILS[view.kind](**values)
 
 
 class OrganisationsApi(Controller):
@@ -153,36 +162,42 @@ class OrganisationsApi(Controller):
     )
     async def detail(self, slug: FromPath[str]) -> schemas.OrganisationDetail:
         profile = await organisations.organisation_profile(slug)
-        item = organisation_item(profile)
         return schemas.OrganisationDetail(
-            **{name: getattr(item, name) for name in item.__struct_fields__},
-            website=profile["website"],
-            description=profile["description"],
-            source=profile["source"],
-            owns=[_solution_ref(row) for row in profile["owns"]],
+            slug=profile.slug,
+            name=profile.name,
+            kind=profile.kind,
+            org_id=profile.org_id,
+            gss_code=profile.gss_code,
+            iso_3166_2=profile.iso_3166_2,
+            is_island=profile.is_island,
+            url=f"/api/v1/organisations/{profile.slug}",
+            website=profile.website,
+            description=profile.description,
+            source=profile.source,
+            owns=[_solution_ref(ref) for ref in profile.owns],
             uses=[
                 schemas.Use(
-                    solution=_solution_ref(row), status=row["status"], status_on=row["status_on"]
+                    solution=_solution_ref(use.solution), status=use.status, status_on=use.status_on
                 )
-                for row in profile["uses"]
+                for use in profile.uses
             ],
             interested_in=[
                 schemas.InterestIn(
-                    solution=_solution_ref(row),
-                    level=row["level"],
-                    registered_at=row["registered_at"],
+                    solution=_solution_ref(interest.solution),
+                    level=interest.level,
+                    registered_at=interest.registered_at,
                 )
-                for row in profile["interests"]
+                for interest in profile.interests
             ],
             sponsors=[
                 schemas.PledgeTo(
-                    solution=_solution_ref(row),
-                    amount_pence=row["amount_pence"],
-                    staff_days=row["staff_days"],
-                    status=row["status"],
-                    pledged_at=row["pledged_at"],
+                    solution=_solution_ref(pledge.solution),
+                    amount_pence=pledge.amount_pence,
+                    staff_days=pledge.staff_days,
+                    status=pledge.status,
+                    pledged_at=pledge.pledged_at,
                 )
-                for row in profile["pledges"]
+                for pledge in profile.pledges
             ],
         )
 
@@ -219,69 +234,69 @@ class SolutionsApi(Controller):
     )
     async def detail(self, request: Request, slug: FromPath[str]) -> schemas.SolutionDetail:
         actor = request.scope.get("actor") or ANONYMOUS
-        view = await collaboration.solution_with_activity(slug, actor)
-        activity = view["activity"]
+        found = await catalogue.solution_with_activity(slug, actor)
+        view, activity = found.solution, found.activity
         return schemas.SolutionDetail(
-            slug=view["slug"],
-            kind=view["kind"],
-            title=view["title"],
-            summary=view["summary"],
-            description=view["description"],
-            status=view["status"],
-            owner=view["owner"],
-            owner_name=view["owner_name"],
-            service_areas=view["service_areas"],
-            characteristics=view["characteristics"],
-            tags=view["tags"],
-            links=[schemas.Link(title=link["title"], url=link["url"]) for link in view["links"]],
-            contact_name=view["contact_name"],
-            contact_email=view["contact_email"],
-            funding_target=view["funding_target"],
-            reported_adopters=view["reported_adopters"],
-            reported_interested=view["reported_interested"],
-            reported_note=view["reported_note"],
-            source=view["source"],
-            version=view["version"],
-            created_at=view["created_at"],
-            updated_at=view["updated_at"],
-            details=_details(view["kind"], view["details"]),
+            slug=view.slug,
+            kind=view.kind,
+            title=view.title,
+            summary=view.summary,
+            description=view.description,
+            status=view.status,
+            owner=view.owner.slug,
+            owner_name=view.owner.name,
+            service_areas=view.service_areas,
+            characteristics=view.characteristics,
+            tags=view.tags,
+            links=[_link(link) for link in view.links],
+            contact_name=view.contact_name,
+            contact_email=view.contact_email,
+            funding_target=view.funding_target,
+            reported_adopters=view.reported_adopters,
+            reported_interested=view.reported_interested,
+            reported_note=view.reported_note,
+            source=view.source,
+            version=view.version,
+            created_at=view.created_at,
+            updated_at=view.updated_at,
+            details=_details(view),
             adoptions=[
                 schemas.Adoption(
-                    organisation=_organisation_ref(row),
-                    status=row["status"],
-                    status_on=row["status_on"],
+                    organisation=_organisation_ref(adopter.organisation),
+                    status=adopter.status,
+                    status_on=adopter.status_on,
                 )
-                for row in activity["adoptions"]
+                for adopter in activity.adoptions
             ],
             interests=[
                 schemas.Interest(
-                    organisation=_organisation_ref(row),
-                    level=row["level"],
-                    registered_at=row["registered_at"],
+                    organisation=_organisation_ref(interest.organisation),
+                    level=interest.level,
+                    registered_at=interest.registered_at,
                 )
-                for row in activity["interests"]
+                for interest in activity.interests
             ],
             sponsorship=schemas.Sponsorship(
                 pledges=[
                     schemas.Pledge(
-                        organisation=_organisation_ref(row),
-                        amount_pence=row["amount_pence"],
-                        staff_days=row["staff_days"],
-                        status=row["status"],
-                        note=row["note"],
+                        organisation=_organisation_ref(pledge.organisation),
+                        amount_pence=pledge.amount_pence,
+                        staff_days=pledge.staff_days,
+                        status=pledge.status,
+                        note=pledge.note,
                     )
-                    for row in activity["pledges"]
+                    for pledge in activity.pledges
                 ],
-                pledged_pence=activity["pledged_pence"],
-                confirmed_pence=activity["confirmed_pence"],
-                staff_days=activity["staff_days"],
-                funding_target=view["funding_target"],
+                pledged_pence=activity.pledged_pence,
+                confirmed_pence=activity.confirmed_pence,
+                staff_days=activity.staff_days,
+                funding_target=view.funding_target,
             ),
             counts=schemas.Counts(
-                adopters=activity["adoption_count"],
-                councils_live=activity["councils_live"],
-                interested=activity["interest_count"],
-                interest_by_level=activity["interest_by_level"],
+                adopters=activity.adoption_count,
+                councils_live=activity.councils_live,
+                interested=activity.interest_count,
+                interest_by_level=dict(activity.interest_by_level),
             ),
         )
 

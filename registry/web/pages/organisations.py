@@ -28,6 +28,4 @@ class OrganisationPages(Controller):
     @get("/{slug:str}", name="organisation")
     async def profile(self, request: Request, slug: FromPath[str]) -> Template:
         profile = await organisations.organisation_profile(slug)
-        return page(
-            request, "organisations/profile.html", title=profile["name"], organisation=profile
-        )
+        return page(request, "organisations/profile.html", title=profile.name, organisation=profile)

@@ -28,9 +28,7 @@ class ProgrammePages(Controller):
     @get("/programmes/{slug:str}", name="programme")
     async def detail(self, request: Request, slug: FromPath[str]) -> Template:
         programme = await programmes.get_programme(slug)
-        return page(
-            request, "programmes/detail.html", title=programme["title"], programme=programme
-        )
+        return page(request, "programmes/detail.html", title=programme.title, programme=programme)
 
     @get("/dashboard", name="dashboard")
     async def dashboard(self, request: Request) -> Template:

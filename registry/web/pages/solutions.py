@@ -19,6 +19,7 @@ from litestar.params import FromPath
 from litestar.response import Redirect, Template
 
 from registry import catalogue, collaboration
+from registry.catalogue import SolutionView
 from registry.catalogue.kinds import KINDS
 from registry.errors import Conflict, ValidationFailed
 from registry.validation import Pounds
@@ -104,7 +105,7 @@ def _solution_input(form: dict[str, Any], kind: str) -> dict[str, Any]:
     return data
 
 
-def _form_values(view: dict[str, Any]) -> dict[str, Any]:
+def _form_values(view: SolutionView) -> dict[str, Any]:
     """A stored solution as the form shows it (lists one per line, money in pounds)."""
     values = catalogue.editable_fields(view)
     for name in LINE_FIELDS:
@@ -137,17 +138,18 @@ class SolutionPages(Controller):
         values: dict[str, Any] | None = None,
     ) -> Template:
         actor = actor_of(request)
-        view = await collaboration.solution_with_activity(slug, actor)
+        found = await catalogue.solution_with_activity(slug, actor)
+        view = found.solution
         return page(
             request,
             "solutions/detail.html",
             status_code=status_code,
-            descriptor=KINDS[view["kind"]],
-            title=view["title"],
+            descriptor=KINDS[view.kind],
+            title=view.title,
             solution=view,
-            activity=view["activity"],
-            may_edit=actor.may("solution.edit", view["owner_id"]),
-            may_retire=actor.may("solution.retire", view["owner_id"]),
+            activity=found.activity,
+            may_edit=actor.may("solution.edit", view.owner_id),
+            may_retire=actor.may("solution.retire", view.owner_id),
             acting={
                 action: actor.organisations_for(action)
                 for action in (
@@ -260,13 +262,13 @@ class SolutionPages(Controller):
         values: dict[str, Any],
         errors: dict[str, str],
         status_code: int = 200,
-        solution: dict | None = None,
+        solution: SolutionView | None = None,
         conflict: str = "",
     ) -> Template:
         actor = actor_of(request)
         action = "solution.create.procurement" if kind == "procurement" else "solution.create"
         values = {**values, **{name: as_list(values.get(name)) for name in MULTI_FIELDS}}
-        published = solution is not None and solution["status"] != "draft"
+        published = solution is not None and solution.status != "draft"
         statuses = [
             s for s in KINDS[kind].statuses if s != "retired" and not (published and s == "draft")
         ]
@@ -275,7 +277,7 @@ class SolutionPages(Controller):
             "solutions/form.html",
             status_code=status_code,
             title=(
-                f"Edit {solution['title']}"
+                f"Edit {solution.title}"
                 if solution
                 else f"Register a {SOLUTION_KINDS[kind].lower()}"
             ),
@@ -320,14 +322,14 @@ class SolutionPages(Controller):
             return await self._form(
                 request, kind=kind, values=form, errors=exc.fields, status_code=422
             )
-        return redirect(f"/solutions/{created['slug']}", "created")
+        return redirect(f"/solutions/{created.slug}", "created")
 
     @get("/{slug:str}/edit")
     async def edit(self, request: Request, slug: FromPath[str]) -> Response:
         actor = signed_in_actor(request)
         view = await catalogue.editable_solution(actor, slug)
         return await self._form(
-            request, kind=view["kind"], values=_form_values(view), errors={}, solution=view
+            request, kind=view.kind, values=_form_values(view), errors={}, solution=view
         )
 
     @post("/{slug:str}/edit")
@@ -335,14 +337,14 @@ class SolutionPages(Controller):
         actor = actor_of(request)
         form = await form_data(request)
         current = await catalogue.editable_solution(actor, slug)
-        data = _solution_input(form, current["kind"])
+        data = _solution_input(form, current.kind)
         data.pop("kind", None)
         version = data.pop("version", "")
         errors: dict[str, str] = {}
         conflict = ""
         try:
             saved = await catalogue.update_solution(actor, slug, data, _version(version))
-            return redirect(f"/solutions/{saved['slug']}", "saved")
+            return redirect(f"/solutions/{saved.slug}", "saved")
         except ValidationFailed as exc:
             errors = exc.fields
         except Conflict as exc:
@@ -351,10 +353,10 @@ class SolutionPages(Controller):
         if conflict:
             # Their input is kept; the form now carries the latest version, so saving again
             # deliberately replaces the other person's changes with theirs.
-            form["version"] = view["version"]
+            form["version"] = view.version
         return await self._form(
             request,
-            kind=view["kind"],
+            kind=view.kind,
             values=form,
             errors=errors,
             status_code=409 if conflict else 422,
