@@ -1,12 +1,12 @@
-"""Pan-sector programmes the Digital Office tracks: linked solutions, milestones and progress
-(`progress`), changing them (`editing`, Digital Office staff only) and the dashboard
-(`dashboard`).
+"""Pan-sector programmes the Digital Office tracks: linked solutions, milestones and their
+progress (module `progress`), changing them (`editing`, Digital Office staff only) and the
+Digital Office's dashboard (module `dashboard`, read with `read_dashboard`).
 
 Progress is always computed when it is read, never stored, so it cannot drift from the data it
 describes.
 """
 
-from registry.programmes.dashboard import Dashboard, dashboard
+from registry.programmes.dashboard import Dashboard, read_dashboard
 from registry.programmes.editing import (
     link_solutions,
     record_figure,
@@ -19,8 +19,8 @@ from registry.programmes.progress import (
     Progress,
     get_programme,
     list_programmes,
+    milestone_progress,
     milestones_with_progress,
-    progress,
 )
 
 __all__ = [
@@ -28,12 +28,12 @@ __all__ = [
     "MilestoneView",
     "ProgrammeView",
     "Progress",
-    "dashboard",
     "get_programme",
     "link_solutions",
     "list_programmes",
+    "milestone_progress",
     "milestones_with_progress",
-    "progress",
+    "read_dashboard",
     "record_figure",
     "save_milestone",
     "save_programme",

@@ -52,7 +52,7 @@ class Dashboard:
     frameworks_ending_by: dt.date
 
 
-async def dashboard(today: dt.date | None = None) -> Dashboard:
+async def read_dashboard(today: dt.date | None = None) -> Dashboard:
     """Programmes against their targets, the councils x common platforms adoption matrix,
     where demand is gathering and the frameworks ending soon.
 

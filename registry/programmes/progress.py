@@ -193,7 +193,7 @@ async def milestones_with_progress(programme_id: int) -> tuple[MilestoneView, ..
             MilestoneView(
                 **{name: row[name] for name in _MILESTONE_COLUMNS},
                 solution=solution,
-                progress=await progress(row),
+                progress=await milestone_progress(row),
             )
         )
     return tuple(milestones)
@@ -234,7 +234,7 @@ def percent_of(current: int | None, target: int | None) -> int | None:
     return min(99, (max(0, current) * 200 + target) // (2 * target))
 
 
-async def progress(milestone: Mapping[str, Any]) -> Progress:
+async def milestone_progress(milestone: Mapping[str, Any]) -> Progress:
     """Where a milestone stands: current value, target, percentage, whether it is met, and the
     date its figure is as of (today for computed targets)."""
     metric, solution_id, target = (

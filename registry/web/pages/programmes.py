@@ -32,5 +32,5 @@ class ProgrammePages(Controller):
 
     @get("/dashboard", name="dashboard")
     async def dashboard(self, request: Request) -> Template:
-        view = await programmes.dashboard()
+        view = await programmes.read_dashboard()
         return page(request, "dashboard/index.html", title="Digital Office dashboard", view=view)
