@@ -159,7 +159,7 @@ async def response_sizes(engine: Any) -> tuple[float, float]:
     import msgspec
 
     from registry.catalogue import searching
-    from registry.web.api import search_hit
+    from registry.web.api.read import search_hit
 
     sizes = []
     for crop in (False, True):

@@ -19,8 +19,8 @@ from registry import db, indexing
 from registry.catalogue import searching
 from registry.catalogue.kinds import COMMON, KINDS
 from registry.tables import Organisation, Solution
+from registry.web.api.schemas import DETAILS, SolutionDetail
 from registry.web.app import create_app
-from registry.web.schemas import DETAILS, SolutionDetail
 from search import MAX_TOTAL_HITS
 from search.tantivy import TantivyEngine
 

@@ -26,11 +26,11 @@ from litestar.static_files import create_static_files_router
 
 from registry import db, indexing
 from registry.config import Settings, get_settings
-from registry.web.api import OrganisationsApi, SearchApi, SolutionsApi
+from registry.web.api import API_CONTROLLERS
+from registry.web.api.schemas import Health, Outbox
 from registry.web.errors import EXCEPTION_HANDLERS
 from registry.web.pages import PAGE_CONTROLLERS
 from registry.web.pages.discover import OrganisationNames
-from registry.web.schemas import Health, Outbox
 from registry.web.security import add_security_headers, csrf_cookie_name, identity_middleware
 from registry.web.templating import template_config
 from search import SearchEngine, SearchUnavailable
@@ -156,9 +156,7 @@ def create_app(
     return Litestar(
         route_handlers=[
             healthz,
-            OrganisationsApi,
-            SolutionsApi,
-            SearchApi,
+            *API_CONTROLLERS,
             *PAGE_CONTROLLERS,
             *_asset_routers(),
         ],

@@ -1,4 +1,4 @@
-"""The registry's pages for people (the JSON API lives in registry.web.api)."""
+"""The registry's pages for people (the JSON API lives in the package registry.web.api)."""
 
 from registry.web.pages.account import AccountPages
 from registry.web.pages.discover import DiscoverPages

@@ -1,8 +1,8 @@
-"""The JSON API under /api/v1: organisations, solutions and search.
+"""The JSON API's reads under /api/v1: organisations, solutions and search.
 
 Handlers take typed query parameters (so the OpenAPI document states exactly what is accepted:
 bounds, enums, lengths), call one service function and answer with the typed shapes of
-`registry.web.schemas`. Every status an operation can return is declared beside it; refusals
+`registry.web.api.schemas`. Every status an operation can return is declared beside it; refusals
 come out in the one error shape of `registry.web.errors`.
 """
 
@@ -23,8 +23,8 @@ from registry.catalogue import searching
 from registry.catalogue.kinds import KINDS
 from registry.catalogue.views import Link, OrganisationRef, SolutionRef, SolutionView
 from registry.errors import ValidationFailed
-from registry.web import schemas
-from registry.web.schemas import (
+from registry.web.api import schemas
+from registry.web.api.schemas import (
     Characteristic,
     OrganisationKind,
     ServiceArea,
