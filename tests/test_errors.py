@@ -11,6 +11,7 @@ from litestar.testing import AsyncTestClient
 
 from registry import errors
 from registry.web.errors import EXCEPTION_HANDLERS
+from registry.web.pages import PAGE_CONTROLLERS
 from registry.web.templating import template_config
 from tests.web import heading
 
@@ -42,7 +43,8 @@ async def raise_it(name: FromPath[str]) -> None:
 @pytest.fixture
 async def client():
     app = Litestar(
-        route_handlers=[raise_it],
+        # the site's pages too, so the error page's links lead where they do on the real site
+        route_handlers=[raise_it, *PAGE_CONTROLLERS],
         exception_handlers=EXCEPTION_HANDLERS,
         template_config=template_config(),
     )

@@ -103,7 +103,7 @@ class AccountPages(Controller):
     include_in_schema = False
 
     # The form carries a CSRF token: no cache may keep it, even for a visitor not signed in.
-    @get("/sign-in", cache_control=CacheControlHeader(no_store=True))
+    @get("/sign-in", name="sign-in", cache_control=CacheControlHeader(no_store=True))
     async def sign_in_form(self, request: Request, state: State) -> Template:
         return page(
             request,
@@ -115,7 +115,7 @@ class AccountPages(Controller):
             demo=state.settings.is_development,
         )
 
-    @post("/sign-in")
+    @post("/sign-in", name="sign-in-submit")
     async def sign_in(self, request: Request, state: State) -> Response:
         data = await form_data(request)
         email = str(data.get("email") or "").strip()
@@ -156,16 +156,16 @@ class AccountPages(Controller):
         response.cookies.append(_session_cookie(settings, token))
         return response
 
-    @post("/sign-out")
+    @post("/sign-out", name="sign-out")
     async def sign_out(self, request: Request, state: State) -> Redirect:
         token = request.cookies.get(session_cookie_name(state.settings))
         if token:
             await accounts.end_session(token)
-        response = redirect("/", "signed-out")
+        response = redirect(request.app.route_reverse("discover"), "signed-out")
         response.cookies.append(_session_cookie(state.settings, "", clear=True))
         return response
 
-    @get("/account")
+    @get("/account", name="account")
     async def account(self, request: Request) -> Response:
         signed_in_actor(request)
         return page(request, "account/account.html", title="Your account")

@@ -136,7 +136,8 @@ def sign_in_first(request: Request) -> Redirect:
     wanted = request.url.path
     if request.url.query:
         wanted += f"?{request.url.query}"
-    return Redirect(path=f"/sign-in?{urlencode({'next': wanted})}", status_code=303)
+    sign_in = request.app.route_reverse("sign-in")
+    return Redirect(path=f"{sign_in}?{urlencode({'next': wanted})}", status_code=303)
 
 
 def html_error(request: Request, exc: Exception) -> Response:

@@ -179,9 +179,9 @@ class SolutionPages(Controller):
             return await self._detail(
                 request, slug, status_code=422, form=form_name, errors=fields, values=data
             )
-        return redirect(f"/solutions/{slug}", notice)
+        return redirect(request.app.route_reverse("solution", slug=slug), notice)
 
-    @post("/{slug:str}/interest")
+    @post("/{slug:str}/interest", name="solution-interest")
     async def register_interest(self, request: Request, slug: FromPath[str]) -> Response:
         async def act(data: dict) -> str:
             await collaboration.register_interest(
@@ -205,13 +205,13 @@ class SolutionPages(Controller):
 
         return await self._act(request, slug, form_name, act)
 
-    @post("/{slug:str}/interest/withdraw")
+    @post("/{slug:str}/interest/withdraw", name="solution-interest-withdraw")
     async def withdraw_interest(self, request: Request, slug: FromPath[str]) -> Response:
         return await self._for_organisation(
             request, slug, "interest", collaboration.withdraw_interest, "interest-withdrawn"
         )
 
-    @post("/{slug:str}/pledge")
+    @post("/{slug:str}/pledge", name="solution-pledge")
     async def pledge(self, request: Request, slug: FromPath[str]) -> Response:
         async def act(data: dict) -> str:
             await collaboration.pledge(
@@ -226,19 +226,19 @@ class SolutionPages(Controller):
 
         return await self._act(request, slug, "pledge", act)
 
-    @post("/{slug:str}/pledge/withdraw")
+    @post("/{slug:str}/pledge/withdraw", name="solution-pledge-withdraw")
     async def withdraw_pledge(self, request: Request, slug: FromPath[str]) -> Response:
         return await self._for_organisation(
             request, slug, "pledge", collaboration.withdraw_pledge, "pledge-withdrawn"
         )
 
-    @post("/{slug:str}/pledge/confirm")
+    @post("/{slug:str}/pledge/confirm", name="solution-pledge-confirm")
     async def confirm_pledge(self, request: Request, slug: FromPath[str]) -> Response:
         return await self._for_organisation(
             request, slug, "pledge", collaboration.confirm_pledge, "pledge-confirmed"
         )
 
-    @post("/{slug:str}/adoption")
+    @post("/{slug:str}/adoption", name="solution-adoption")
     async def record_adoption(self, request: Request, slug: FromPath[str]) -> Response:
         async def act(data: dict) -> str:
             await collaboration.record_adoption(
@@ -295,7 +295,7 @@ class SolutionPages(Controller):
             characteristics=CHARACTERISTICS,
         )
 
-    @get("/new")
+    @get("/new", name="solution-new")
     async def new(self, request: Request) -> Response:
         signed_in_actor(request)
         kind = request.query_params.get("kind", "")
@@ -308,7 +308,7 @@ class SolutionPages(Controller):
             )
         return await self._form(request, kind=kind, values={"status": "draft"}, errors={})
 
-    @post("/new")
+    @post("/new", name="solution-create")
     async def create(self, request: Request) -> Response:
         form = await form_data(request)
         kind = str(form.get("kind", ""))
@@ -322,9 +322,9 @@ class SolutionPages(Controller):
             return await self._form(
                 request, kind=kind, values=form, errors=exc.fields, status_code=422
             )
-        return redirect(f"/solutions/{created.slug}", "created")
+        return redirect(request.app.route_reverse("solution", slug=created.slug), "created")
 
-    @get("/{slug:str}/edit")
+    @get("/{slug:str}/edit", name="solution-edit")
     async def edit(self, request: Request, slug: FromPath[str]) -> Response:
         actor = signed_in_actor(request)
         view = await catalogue.editable_solution(actor, slug)
@@ -332,7 +332,7 @@ class SolutionPages(Controller):
             request, kind=view.kind, values=_form_values(view), errors={}, solution=view
         )
 
-    @post("/{slug:str}/edit")
+    @post("/{slug:str}/edit", name="solution-save")
     async def save(self, request: Request, slug: FromPath[str]) -> Response:
         actor = actor_of(request)
         form = await form_data(request)
@@ -344,7 +344,7 @@ class SolutionPages(Controller):
         conflict = ""
         try:
             saved = await catalogue.update_solution(actor, slug, data, _version(version))
-            return redirect(f"/solutions/{saved.slug}", "saved")
+            return redirect(request.app.route_reverse("solution", slug=saved.slug), "saved")
         except ValidationFailed as exc:
             errors = exc.fields
         except Conflict as exc:
@@ -364,16 +364,16 @@ class SolutionPages(Controller):
             conflict=conflict,
         )
 
-    @post("/{slug:str}/publish")
+    @post("/{slug:str}/publish", name="solution-publish")
     async def publish(self, request: Request, slug: FromPath[str]) -> Redirect:
         version = (await form_data(request)).get("version", "")
         with _refusal_in_words():
             await catalogue.publish_solution(actor_of(request), slug, _version(version))
-        return redirect(f"/solutions/{slug}", "published")
+        return redirect(request.app.route_reverse("solution", slug=slug), "published")
 
-    @post("/{slug:str}/retire")
+    @post("/{slug:str}/retire", name="solution-retire")
     async def retire(self, request: Request, slug: FromPath[str]) -> Redirect:
         version = (await form_data(request)).get("version", "")
         with _refusal_in_words():
             await catalogue.retire_solution(actor_of(request), slug, _version(version))
-        return redirect(f"/solutions/{slug}", "retired")
+        return redirect(request.app.route_reverse("solution", slug=slug), "retired")
