@@ -11,7 +11,7 @@ from typing import Any
 from registry.accounts import ANONYMOUS, Actor
 from registry.catalogue.fields import COMMON_FIELDS, DETAIL_TABLES
 from registry.catalogue.kinds import KINDS
-from registry.catalogue.views import Link, OrganisationRef, SolutionView
+from registry.catalogue.views import Link, OrganisationRef, SolutionSummary, SolutionView
 from registry.errors import NotFound
 from registry.tables import Organisation, Solution
 
@@ -116,7 +116,7 @@ def editable_fields(view: SolutionView) -> dict[str, Any]:
 
 async def list_solutions(
     *, kind: str | None = None, page: int = 1, per_page: int = 20, owner_id: int | None = None
-) -> tuple[list[dict], int]:
+) -> tuple[list[SolutionSummary], int]:
     """Published solutions (not drafts) in title order, a page at a time, with the total."""
     where = Solution.status != "draft"
     if kind:
@@ -126,14 +126,13 @@ async def list_solutions(
     total = await Solution.count().where(where)
     rows = (
         await Solution.select(
-            Solution.id,
             Solution.slug,
             Solution.kind,
             Solution.title,
             Solution.summary,
             Solution.status,
             Solution.updated_at,
-            Solution.owner.slug.as_alias("owner"),
+            Solution.owner.slug.as_alias("owner_slug"),
             Solution.owner.name.as_alias("owner_name"),
         )
         .where(where)
@@ -142,7 +141,19 @@ async def list_solutions(
         .limit(per_page)
         .offset((page - 1) * per_page)
     )
-    return rows, total
+    summaries = [
+        SolutionSummary(
+            slug=row["slug"],
+            kind=row["kind"],
+            title=row["title"],
+            summary=row["summary"],
+            status=row["status"],
+            owner=OrganisationRef(row["owner_slug"], row["owner_name"]),
+            updated_at=row["updated_at"],
+        )
+        for row in rows
+    ]
+    return summaries, total
 
 
 async def solution_ref(slug: str, actor: Actor = ANONYMOUS) -> dict:

@@ -38,6 +38,19 @@ class SolutionRef:
 
 
 @dataclass(frozen=True, slots=True)
+class SolutionSummary:
+    """A published solution as a listing shows it: a line of results, an API list item."""
+
+    slug: str
+    kind: str
+    title: str
+    summary: str
+    status: str
+    owner: OrganisationRef
+    updated_at: dt.datetime
+
+
+@dataclass(frozen=True, slots=True)
 class Link:
     title: str
     url: str

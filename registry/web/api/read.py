@@ -21,7 +21,13 @@ from registry import catalogue, organisations
 from registry.accounts import ANONYMOUS
 from registry.catalogue import searching
 from registry.catalogue.kinds import KINDS
-from registry.catalogue.views import Link, OrganisationRef, SolutionRef, SolutionView
+from registry.catalogue.views import (
+    Link,
+    OrganisationRef,
+    SolutionRef,
+    SolutionSummary,
+    SolutionView,
+)
 from registry.errors import ValidationFailed
 from registry.web.api import schemas
 from registry.web.api.schemas import (
@@ -102,17 +108,17 @@ def organisation_item(row: dict) -> schemas.Organisation:
     )
 
 
-def solution_item(row: dict) -> schemas.SolutionItem:
+def solution_item(summary: SolutionSummary) -> schemas.SolutionItem:
     return schemas.SolutionItem(
-        slug=row["slug"],
-        kind=row["kind"],
-        title=row["title"],
-        summary=row["summary"],
-        status=row["status"],
-        owner=row["owner"],
-        owner_name=row["owner_name"],
-        updated_at=row["updated_at"],
-        url=f"/api/v1/solutions/{row['slug']}",
+        slug=summary.slug,
+        kind=summary.kind,
+        title=summary.title,
+        summary=summary.summary,
+        status=summary.status,
+        owner=summary.owner.slug,
+        owner_name=summary.owner.name,
+        updated_at=summary.updated_at,
+        url=f"/api/v1/solutions/{summary.slug}",
     )
 
 
