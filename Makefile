@@ -11,7 +11,7 @@ PORT ?= 8000
 TEST_POSTGRES_URL ?= postgresql://postgres@127.0.0.1:5432/test
 
 .DEFAULT_GOAL := help
-.PHONY: help install demo-accounts run serve test test-sqlite test-postgres test-api test-browser lint fmt migrate seed reindex worker search-check bench clean
+.PHONY: help install demo-accounts run serve test test-sqlite test-fast test-postgres test-api test-browser lint fmt migrate seed reindex worker search-check bench clean
 
 help: ## List the commands
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[1m%-14s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
