@@ -8,6 +8,14 @@ except under CI (`CI=true`), where that is a failure.
 
 Two databases per run: a scratch one, emptied before every test that asks for `db`, and a
 catalogue one, loaded once from the real seed files, for tests that only read (`seeded`).
+
+The named fixtures every test file shares: `search_index` (a fresh Tantivy index) and `client`
+(the app over the scratch database and that index); `seeded_index`, built once per run from the
+catalogue, and `seeded_client` over both; `broken_index` for search being down; and one set of
+organisations (`glasgow`, `fife`, `edinburgh`, `scotland_excel`, `digital_office`) with the
+people acting for them (`glasgow_officer`, `fife_admin`, `edinburgh_officer`, `excel_buyer`,
+`curator`). Anything else reaches the app through `tests.clients.app_client` and the command
+through `tests.clients.run_registry`.
 """
 
 from __future__ import annotations
@@ -210,3 +218,147 @@ def cheap_password_hashing():
     passwords._hasher = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
     yield
     passwords._hasher = saved
+
+
+# -- the search index and the app --------------------------------------------------------------
+
+
+@pytest.fixture
+async def search_index(tmp_path: Path):
+    """A fresh, empty Tantivy index of the test's own, closed after the test."""
+    from registry import indexing
+    from search.tantivy import TantivyEngine
+
+    engine = TantivyEngine(tmp_path / "index" / "solutions", indexing.SPEC)
+    await engine.apply_settings()
+    yield engine
+    await engine.close()
+
+
+@pytest.fixture
+async def broken_index(tmp_path: Path):
+    """A Tantivy index that can never be opened: a file stands where its directory should be."""
+    from registry import indexing
+    from search.tantivy import TantivyEngine
+
+    blocker = tmp_path / "not-a-directory"
+    blocker.write_text("a file where the index should be")
+    engine = TantivyEngine(blocker / "solutions", indexing.SPEC)
+    yield engine
+    await engine.close()
+
+
+@pytest.fixture
+async def client(db, search_index):
+    """The app over the scratch database and the test's own index."""
+    from tests.clients import app_client
+
+    async with app_client(search_index) as client:
+        yield client
+
+
+@pytest.fixture(scope="session")
+async def seeded_index(catalogue_database, scratch_database, tmp_path_factory):
+    """A real index of the seeded catalogue, built once for the whole run. Tests using it must
+    not write (it is shared, like the catalogue database it was built from)."""
+    from registry import db as registry_db
+    from registry import indexing
+    from search.tantivy import TantivyEngine
+
+    engine = TantivyEngine(tmp_path_factory.mktemp("seeded-index") / "solutions", indexing.SPEC)
+    registry_db.bind(catalogue_database)
+    try:
+        await indexing.reindex(engine)
+    finally:
+        registry_db.bind(scratch_database)
+    yield engine
+    await engine.close()
+
+
+@pytest.fixture
+async def seeded_client(seeded, seeded_index):
+    """The app over the seeded catalogue and its index, for tests that only read. (An index that
+    already matches the catalogue also spares the app its start-up rebuild.)"""
+    from tests.clients import app_client
+
+    async with app_client(seeded_index) as client:
+        yield client
+
+
+# -- organisations and the people acting for them -----------------------------------------------
+# One set for the whole suite, each made only when a test asks for it, in the scratch database.
+
+
+@pytest.fixture
+async def glasgow(db) -> dict:
+    from tests.factories import make_org
+
+    return await make_org("glasgow-city", name="Glasgow City Council", org_id="GB-LAS-GLG")
+
+
+@pytest.fixture
+async def fife(db) -> dict:
+    from tests.factories import make_org
+
+    return await make_org("fife", name="Fife Council", org_id="GB-LAS-FIF")
+
+
+@pytest.fixture
+async def edinburgh(db) -> dict:
+    from tests.factories import make_org
+
+    return await make_org("city-of-edinburgh", name="City of Edinburgh Council")
+
+
+@pytest.fixture
+async def scotland_excel(db) -> dict:
+    from tests.factories import make_org
+
+    return await make_org("scotland-excel", kind="national_body", name="Scotland Excel")
+
+
+@pytest.fixture
+async def digital_office(db) -> dict:
+    from tests.factories import make_org
+
+    return await make_org("digital-office", kind="national_body", name="Digital Office")
+
+
+@pytest.fixture
+async def glasgow_officer(glasgow):
+    """A member of Glasgow City Council."""
+    from tests.factories import GLASGOW_OFFICER, make_actor
+
+    return await make_actor(glasgow, "member", email=GLASGOW_OFFICER)
+
+
+@pytest.fixture
+async def fife_admin(fife):
+    """An administrator of Fife Council."""
+    from tests.factories import FIFE_ADMIN, make_actor
+
+    return await make_actor(fife, "org_admin", email=FIFE_ADMIN)
+
+
+@pytest.fixture
+async def edinburgh_officer(edinburgh):
+    """A member of the City of Edinburgh Council."""
+    from tests.factories import EDINBURGH_OFFICER, make_actor
+
+    return await make_actor(edinburgh, "member", email=EDINBURGH_OFFICER)
+
+
+@pytest.fixture
+async def excel_buyer(scotland_excel):
+    """Scotland Excel's procurement officer, who may register joint procurements."""
+    from tests.factories import EXCEL_BUYER, make_actor
+
+    return await make_actor(scotland_excel, "procurement", email=EXCEL_BUYER)
+
+
+@pytest.fixture
+async def curator(db):
+    """Digital Office staff, who curate the catalogue and belong to no organisation."""
+    from tests.factories import CURATOR, make_actor
+
+    return await make_actor(digital_office=True, email=CURATOR)

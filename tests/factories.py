@@ -17,6 +17,14 @@ _counter = itertools.count(1)
 SYSTEM = accounts.system_actor("test")
 PASSWORD = "correct horse battery staple"
 
+# The people of the shared organisation fixtures (tests/conftest.py), by the address they sign in
+# with.
+GLASGOW_OFFICER = "officer@glasgow.gov.uk"
+FIFE_ADMIN = "admin@fife.gov.uk"
+EDINBURGH_OFFICER = "officer@edinburgh.gov.uk"
+EXCEL_BUYER = "buyer@scotland-excel.gov.uk"
+CURATOR = "curator@digitaloffice.scot"
+
 
 async def make_org(slug: str | None = None, kind: str = "council", **values: Any) -> dict:
     n = next(_counter)

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -12,6 +9,7 @@ import pytest
 from registry import accounts
 from registry.errors import ValidationFailed
 from registry.tables import Membership, User
+from tests.clients import run_registry
 from tests.factories import make_org
 
 COMMANDS = [
@@ -25,21 +23,9 @@ COMMANDS = [
 ]
 
 
-def registry(*args: str, env: dict | None = None, stdin: str | None = None):
-    return subprocess.run(
-        [sys.executable, "-m", "registry.cli", *args],
-        env={**os.environ, **(env or {})},
-        input=stdin,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-
-
 @pytest.mark.parametrize("command", COMMANDS)
 def test_every_command_explains_itself(command):
-    result = registry(command, "--help")
+    result = run_registry(command, "--help")
     assert result.returncode == 0, result.stderr
     assert "Usage:" in result.stdout
     assert command in result.stdout
@@ -47,13 +33,13 @@ def test_every_command_explains_itself(command):
 
 def test_migrating_a_new_database_twice_is_harmless(tmp_path: Path):
     env = {"REGISTRY_DATA_DIR": str(tmp_path), "DATABASE_URL": f"sqlite:///{tmp_path}/new.db"}
-    first = registry("migrate", env=env)
+    first = run_registry("migrate", env=env)
     assert first.returncode == 0, first.stderr
     migrations = list(
         (Path(__file__).parent.parent / "registry" / "piccolo_migrations").glob("registry_*.py")
     )
     assert f"Applied {len(migrations)} migration(s)" in first.stdout
-    second = registry("migrate", env=env)
+    second = run_registry("migrate", env=env)
     assert second.returncode == 0, second.stderr
     assert "up to date" in second.stdout
 
@@ -62,16 +48,16 @@ async def test_create_user_and_add_member_then_the_user_can_sign_in(db):
     from tests.factories import make_org
 
     await make_org("fife", name="Fife Council")
-    created = registry(
+    created = run_registry(
         "create-user",
         "--email",
         "Ann@Fife.gov.uk",
         "--name",
         "Ann Officer",
-        stdin="a long enough password\na long enough password\n",
+        input="a long enough password\na long enough password\n",
     )
     assert created.returncode == 0, created.stderr
-    joined = registry("add-member", "ann@fife.gov.uk", "fife", "--role", "procurement")
+    joined = run_registry("add-member", "ann@fife.gov.uk", "fife", "--role", "procurement")
     assert joined.returncode == 0, joined.stderr
     assert "procurement of fife" in joined.stdout
 
@@ -85,7 +71,7 @@ async def test_create_user_and_add_member_then_the_user_can_sign_in(db):
 
 
 def test_a_short_password_is_refused_with_the_reason(db):
-    result = registry(
+    result = run_registry(
         "create-user", "--email", "bob@example.gov.uk", "--name", "Bob", "--password", "short"
     )
     assert result.returncode == 1
@@ -95,7 +81,7 @@ def test_a_short_password_is_refused_with_the_reason(db):
 async def test_adding_an_unknown_user_says_so(db):
     # The organisation exists: it is looked up (and the right to act for it checked) first.
     await make_org("fife", name="Fife Council")
-    result = registry("add-member", "nobody@example.gov.uk", "fife")
+    result = run_registry("add-member", "nobody@example.gov.uk", "fife")
     assert result.returncode == 1
     assert "No user has the email address nobody@example.gov.uk" in result.stderr
 
@@ -105,7 +91,7 @@ async def test_demo_accounts_exist_only_in_development(db):
     from registry.seeding import load_seeds
 
     await load_seeds()
-    refused = registry(
+    refused = run_registry(
         "demo-accounts",
         env={
             "REGISTRY_ENV": "production",
@@ -116,7 +102,7 @@ async def test_demo_accounts_exist_only_in_development(db):
     assert "Demo accounts exist only in development" in refused.stderr
     assert await User.count() == 0
 
-    created = registry("demo-accounts")
+    created = run_registry("demo-accounts")
     assert created.returncode == 0, created.stderr
     assert await User.count().where(User.is_demo.eq(True)) >= 4
 
@@ -163,7 +149,7 @@ async def test_an_administrator_clears_a_sign_in_limit(db):
         assert await attempt("a wrong password") == "wrong"
     assert await attempt(PASSWORD) == "refused"
 
-    cleared = registry("sign-in-limits", "clear", "--email", "Dana@example.gov.uk")
+    cleared = run_registry("sign-in-limits", "clear", "--email", "Dana@example.gov.uk")
     assert cleared.returncode == 0, cleared.stderr
     assert "Cleared 2 sign-in limit counter(s)." in cleared.stdout
     assert await attempt(PASSWORD) == "signed in"

@@ -11,22 +11,7 @@ import pytest
 from registry import audit, catalogue, collaboration
 from registry.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from registry.tables import Adoption, AuditEvent, Interest, SearchOutbox, Sponsorship
-from tests.factories import make_actor, make_org, make_solution
-
-
-@pytest.fixture
-async def glasgow(db):
-    return await make_org("glasgow-city", name="Glasgow City Council")
-
-
-@pytest.fixture
-async def fife(db):
-    return await make_org("fife", name="Fife Council")
-
-
-@pytest.fixture
-async def officer(glasgow):
-    return await make_actor(glasgow, "member")
+from tests.factories import make_actor, make_solution
 
 
 @pytest.fixture
@@ -43,12 +28,16 @@ def active_interest(solution, organisation):
 
 
 async def test_registering_again_changes_the_level_of_the_one_active_interest(
-    glasgow, officer, platform
+    glasgow, glasgow_officer, platform
 ):
-    await collaboration.register_interest(officer, platform.slug, "glasgow-city", "following")
-    await collaboration.register_interest(officer, platform.slug, "glasgow-city", "exploring")
+    await collaboration.register_interest(
+        glasgow_officer, platform.slug, "glasgow-city", "following"
+    )
+    await collaboration.register_interest(
+        glasgow_officer, platform.slug, "glasgow-city", "exploring"
+    )
     again = await collaboration.register_interest(
-        officer, platform.slug, "glasgow-city", "exploring"
+        glasgow_officer, platform.slug, "glasgow-city", "exploring"
     )
 
     assert again["level"] == "exploring"
@@ -66,14 +55,14 @@ async def test_registering_again_changes_the_level_of_the_one_active_interest(
 
 @pytest.mark.parametrize("concurrent", [12])
 async def test_simultaneous_registrations_leave_exactly_one_active_interest(
-    glasgow, officer, platform, concurrent
+    glasgow, glasgow_officer, platform, concurrent
 ):
     levels = itertools.islice(
         itertools.cycle(["following", "exploring", "intends_to_adopt"]), concurrent
     )
     results = await asyncio.gather(
         *(
-            collaboration.register_interest(officer, platform.slug, "glasgow-city", level)
+            collaboration.register_interest(glasgow_officer, platform.slug, "glasgow-city", level)
             for level in levels
         ),
         return_exceptions=True,
@@ -84,11 +73,13 @@ async def test_simultaneous_registrations_leave_exactly_one_active_interest(
     assert await Interest.count() == 1
 
 
-async def test_simultaneous_pledges_leave_exactly_one_active_pledge(glasgow, officer, platform):
+async def test_simultaneous_pledges_leave_exactly_one_active_pledge(
+    glasgow, glasgow_officer, platform
+):
     results = await asyncio.gather(
         *(
             collaboration.pledge(
-                officer, platform.slug, "glasgow-city", amount_pence=1000 * n, staff_days=n
+                glasgow_officer, platform.slug, "glasgow-city", amount_pence=1000 * n, staff_days=n
             )
             for n in range(1, 11)
         ),
@@ -99,17 +90,21 @@ async def test_simultaneous_pledges_leave_exactly_one_active_pledge(glasgow, off
 
 
 async def test_withdrawing_keeps_the_row_and_registering_afterwards_starts_a_new_one(
-    glasgow, officer, platform
+    glasgow, glasgow_officer, platform
 ):
-    await collaboration.register_interest(officer, platform.slug, "glasgow-city", "exploring")
-    await collaboration.withdraw_interest(officer, platform.slug, "glasgow-city")
+    await collaboration.register_interest(
+        glasgow_officer, platform.slug, "glasgow-city", "exploring"
+    )
+    await collaboration.withdraw_interest(glasgow_officer, platform.slug, "glasgow-city")
     assert await Interest.count().where(active_interest(platform, glasgow)) == 0
     assert await Interest.count() == 1
 
     with pytest.raises(NotFound, match="has no interest"):
-        await collaboration.withdraw_interest(officer, platform.slug, "glasgow-city")
+        await collaboration.withdraw_interest(glasgow_officer, platform.slug, "glasgow-city")
 
-    await collaboration.register_interest(officer, platform.slug, "glasgow-city", "following")
+    await collaboration.register_interest(
+        glasgow_officer, platform.slug, "glasgow-city", "following"
+    )
     assert await Interest.count() == 2
     assert await Interest.count().where(active_interest(platform, glasgow)) == 1
 
@@ -125,14 +120,16 @@ ACTIONS_FOR_ANOTHER_COUNCIL = {
 
 
 @pytest.mark.parametrize("action", ACTIONS_FOR_ANOTHER_COUNCIL)
-async def test_no_one_acts_for_a_council_they_do_not_belong_to(fife, officer, platform, action):
+async def test_no_one_acts_for_a_council_they_do_not_belong_to(
+    fife, glasgow_officer, platform, action
+):
     fife_officer = await make_actor(fife, "org_admin")
     await collaboration.register_interest(fife_officer, platform.slug, "fife", "following")
     await collaboration.pledge(fife_officer, platform.slug, "fife", amount_pence=100)
     before = [await t.count() for t in (Interest, Sponsorship, Adoption, AuditEvent, SearchOutbox)]
 
     with pytest.raises(PermissionDenied, match="not a member of Fife Council"):
-        await ACTIONS_FOR_ANOTHER_COUNCIL[action](officer, platform.slug)
+        await ACTIONS_FOR_ANOTHER_COUNCIL[action](glasgow_officer, platform.slug)
 
     after = [await t.count() for t in (Interest, Sponsorship, Adoption, AuditEvent, SearchOutbox)]
     assert after == before
@@ -164,25 +161,25 @@ PLEDGE_PROBLEMS = [
 
 @pytest.mark.parametrize(("pledge", "field", "message"), PLEDGE_PROBLEMS)
 async def test_a_pledge_must_be_whole_non_negative_pence_or_staff_days(
-    officer, platform, pledge, field, message
+    glasgow_officer, platform, pledge, field, message
 ):
     with pytest.raises(ValidationFailed) as refused:
-        await collaboration.pledge(officer, platform.slug, "glasgow-city", **pledge)
+        await collaboration.pledge(glasgow_officer, platform.slug, "glasgow-city", **pledge)
     assert refused.value.fields[field] == message
     assert await Sponsorship.count() == 0
 
 
 async def test_pledge_totals_follow_pledges_confirmations_and_withdrawals(
-    glasgow, fife, officer, platform
+    glasgow, fife, glasgow_officer, platform
 ):
     fife_admin = await make_actor(fife, "org_admin")
-    await collaboration.pledge(officer, platform.slug, "glasgow-city", amount_pence=250_000)
+    await collaboration.pledge(glasgow_officer, platform.slug, "glasgow-city", amount_pence=250_000)
     await collaboration.pledge(
         fife_admin, platform.slug, "fife", amount_pence=100_000, staff_days=5
     )
     await collaboration.confirm_pledge(fife_admin, platform.slug, "fife")
     with pytest.raises(PermissionDenied):  # confirming money needs an organisation admin
-        await collaboration.confirm_pledge(officer, platform.slug, "glasgow-city")
+        await collaboration.confirm_pledge(glasgow_officer, platform.slug, "glasgow-city")
 
     activity = await catalogue.solution_activity(platform.id)
     assert (activity.pledged_pence, activity.confirmed_pence, activity.staff_days) == (
@@ -197,59 +194,69 @@ async def test_pledge_totals_follow_pledges_confirmations_and_withdrawals(
     activity = await catalogue.solution_activity(platform.id)
     assert activity.confirmed_pence == 0  # a changed amount needs confirming again
 
-    await collaboration.withdraw_pledge(officer, platform.slug, "glasgow-city")
+    await collaboration.withdraw_pledge(glasgow_officer, platform.slug, "glasgow-city")
     activity = await catalogue.solution_activity(platform.id)
     assert activity.pledged_pence == 120_000
     assert await Sponsorship.count() == 2  # withdrawn pledges are kept
 
 
-async def test_adoption_is_one_row_per_council_updated_over_time(glasgow, officer, platform):
+async def test_adoption_is_one_row_per_council_updated_over_time(
+    glasgow, glasgow_officer, platform
+):
     await collaboration.record_adoption(
-        officer, platform.slug, "glasgow-city", "planned", "2026-04-01"
+        glasgow_officer, platform.slug, "glasgow-city", "planned", "2026-04-01"
     )
     await collaboration.record_adoption(
-        officer, platform.slug, "glasgow-city", "live", "2026-09-01"
+        glasgow_officer, platform.slug, "glasgow-city", "live", "2026-09-01"
     )
     rows = await Adoption.select()
     assert [(r["status"], str(r["status_on"])) for r in rows] == [("live", "2026-09-01")]
     activity = await catalogue.solution_activity(platform.id)
     assert activity.councils_live == 1
     with pytest.raises(ValidationFailed) as refused:
-        await collaboration.record_adoption(officer, platform.slug, "glasgow-city", "using")
+        await collaboration.record_adoption(glasgow_officer, platform.slug, "glasgow-city", "using")
     assert refused.value.fields["status"].startswith("Adoption status must be one of")
 
 
-async def test_retired_and_draft_solutions_take_no_new_interest_or_pledges(fife, officer):
+async def test_retired_and_draft_solutions_take_no_new_interest_or_pledges(fife, glasgow_officer):
     admin = await make_actor(fife, "org_admin")
     retired = await make_solution("platform", fife)
     await catalogue.retire_solution(admin, retired.slug, 1)
     with pytest.raises(Conflict, match="retired"):
-        await collaboration.register_interest(officer, retired.slug, "glasgow-city", "exploring")
+        await collaboration.register_interest(
+            glasgow_officer, retired.slug, "glasgow-city", "exploring"
+        )
     with pytest.raises(Conflict, match="retired"):
-        await collaboration.pledge(officer, retired.slug, "glasgow-city", amount_pence=1)
+        await collaboration.pledge(glasgow_officer, retired.slug, "glasgow-city", amount_pence=1)
     # recording that its use has ended is still allowed
-    await collaboration.record_adoption(officer, retired.slug, "glasgow-city", "retired")
+    await collaboration.record_adoption(glasgow_officer, retired.slug, "glasgow-city", "retired")
 
     draft = await make_solution("platform", fife, status="draft")
     with pytest.raises(NotFound):  # a draft does not exist for other councils
-        await collaboration.register_interest(officer, draft.slug, "glasgow-city", "following")
+        await collaboration.register_interest(
+            glasgow_officer, draft.slug, "glasgow-city", "following"
+        )
 
 
-async def test_an_unknown_level_is_refused(officer, platform):
+async def test_an_unknown_level_is_refused(glasgow_officer, platform):
     with pytest.raises(ValidationFailed) as refused:
-        await collaboration.register_interest(officer, platform.slug, "glasgow-city", "keen")
+        await collaboration.register_interest(
+            glasgow_officer, platform.slug, "glasgow-city", "keen"
+        )
     assert refused.value.fields == {
         "level": "Level of interest must be one of: following, exploring, intends_to_adopt"
     }
 
 
 async def test_organisation_activity_lists_what_a_council_uses_wants_funds_and_owns(
-    glasgow, officer, platform
+    glasgow, glasgow_officer, platform
 ):
     owned = await make_solution("component", glasgow, title="Glasgow forms library")
-    await collaboration.register_interest(officer, platform.slug, "glasgow-city", "exploring")
-    await collaboration.pledge(officer, platform.slug, "glasgow-city", staff_days=3)
-    await collaboration.record_adoption(officer, owned.slug, "glasgow-city", "live")
+    await collaboration.register_interest(
+        glasgow_officer, platform.slug, "glasgow-city", "exploring"
+    )
+    await collaboration.pledge(glasgow_officer, platform.slug, "glasgow-city", staff_days=3)
+    await collaboration.record_adoption(glasgow_officer, owned.slug, "glasgow-city", "live")
     activity = await catalogue.organisation_activity(glasgow["id"])
     assert [r.slug for r in activity.owns] == [owned.slug]
     assert [r.solution.slug for r in activity.uses] == [owned.slug]

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from registry.config import ConfigError, Settings
+from tests.clients import run_registry
 
 
 def test_the_defaults_are_sqlite_in_the_data_directory_and_embedded_search(tmp_data_dir):
@@ -88,14 +86,8 @@ def test_production_needs_no_data_directory_secret(tmp_data_dir):
 
 
 def test_the_command_stops_with_the_variable_named(tmp_path: Path):
-    env = {**os.environ, "REGISTRY_DATA_DIR": str(tmp_path), "DATABASE_URL": "oracle://x"}
-    result = subprocess.run(
-        [sys.executable, "-m", "registry.cli", "migrate"],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
+    result = run_registry(
+        "migrate", env={"DATABASE_URL": "oracle://x"}, data_dir=tmp_path, timeout=60
     )
     assert result.returncode == 2
     assert "Configuration error: DATABASE_URL:" in result.stderr

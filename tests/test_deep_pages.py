@@ -5,17 +5,13 @@ once instead of making the engine skip every earlier hit."""
 from __future__ import annotations
 
 import datetime as dt
-from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from litestar.testing import AsyncTestClient
 
-from registry import indexing
 from registry.indexing.documents import solution_document
-from registry.web.app import create_app
 from search import MAX_TOTAL_HITS
-from search.tantivy import TantivyEngine
+from tests.clients import app_client
 from tests.web import html, text_of
 
 MATCHING = MAX_TOTAL_HITS + 50
@@ -40,13 +36,10 @@ def facts(n: int) -> dict:
 
 
 @pytest.fixture
-async def client(db, tmp_path: Path):
-    engine = TantivyEngine(tmp_path / "index" / "solutions", indexing.SPEC)
-    await engine.apply_settings()
-    await engine.upsert(solution_document(facts(n)) for n in range(1, MATCHING + 1))
-    async with AsyncTestClient(app=create_app(engine=engine, database_pool=False)) as client:
+async def client(db, search_index):
+    await search_index.upsert(solution_document(facts(n)) for n in range(1, MATCHING + 1))
+    async with app_client(search_index) as client:
         yield client
-    await engine.close()
 
 
 async def test_the_api_pages_up_to_the_cap_and_counts_up_to_it(client):

@@ -4,7 +4,6 @@ description with more markup than renders quickly is refused, naming the field."
 from __future__ import annotations
 
 import pytest
-from litestar.testing import AsyncTestClient
 
 from registry import catalogue, markdown, programmes
 from registry.errors import ValidationFailed
@@ -13,7 +12,6 @@ from registry.piccolo_migrations.registry_2026_11_30t11_00_00_000000 import (
 )
 from registry.seeding import load_seeds
 from registry.tables import Milestone, Organisation, Programme, Solution
-from registry.web.app import create_app
 from tests.factories import SYSTEM, make_actor, make_org, make_solution
 from tests.web import error_summary, html, post_form, sign_in
 
@@ -38,12 +36,6 @@ COSTLY = {
     "quotes": "> a\n" * 5_000,
     "empty lines": "a\n" * 5_000,
 }
-
-
-@pytest.fixture
-async def client(db):
-    async with AsyncTestClient(app=create_app(database_pool=False)) as client:
-        yield client
 
 
 def description_of(response) -> str:

@@ -10,29 +10,19 @@ import time
 from pathlib import Path
 
 import pytest
-from litestar.testing import AsyncTestClient
 
 from registry import indexing
 from registry.indexing.repair import LOCK_FILE, rebuild_lock
-from registry.web.app import create_app
 from search import SearchQuery
 from search.tantivy import TantivyEngine
-from tests.factories import make_org, make_solution
+from tests.clients import app_client
+from tests.factories import make_solution
 
 
 @pytest.fixture
-async def engine(db, tmp_path: Path):
-    engine = TantivyEngine(tmp_path / "index" / "solutions", indexing.SPEC)
-    await engine.apply_settings()
-    yield engine
-    await engine.close()
-
-
-@pytest.fixture
-async def ferry(db, engine):
-    council = await make_org("fife", name="Fife Council")
-    solution = await make_solution("platform", council, title="Ferry bookings")
-    await indexing.drain_all(engine)
+async def ferry(fife, search_index):
+    solution = await make_solution("platform", fife, title="Ferry bookings")
+    await indexing.drain_all(search_index)
     return solution
 
 
@@ -56,11 +46,11 @@ def live_generation(directory: Path) -> Path:
     return directory / (directory / "CURRENT").read_text().strip()
 
 
-async def test_a_deleted_index_is_rebuilt_while_the_server_runs(engine, ferry):
-    async with AsyncTestClient(app=create_app(engine=engine, database_pool=False)) as client:
+async def test_a_deleted_index_is_rebuilt_while_the_server_runs(search_index, ferry):
+    async with app_client(search_index) as client:
         assert await searched(client) == [ferry.slug]
 
-        shutil.rmtree(engine.directory)  # someone clears the data volume
+        shutil.rmtree(search_index.directory)  # someone clears the data volume
         assert (await client.get("/api/v1/search", params={"q": "ferry"})).status_code == 503
         degraded = (await client.get("/healthz")).json()
         assert (degraded["status"], degraded["search"]) == ("degraded", "degraded")
@@ -73,10 +63,10 @@ async def test_a_deleted_index_is_rebuilt_while_the_server_runs(engine, ferry):
         assert await searched(client) == [ferry.slug]
 
 
-async def test_a_damaged_index_is_rebuilt_while_the_server_runs(engine, ferry):
-    async with AsyncTestClient(app=create_app(engine=engine, database_pool=False)) as client:
+async def test_a_damaged_index_is_rebuilt_while_the_server_runs(search_index, ferry):
+    async with app_client(search_index) as client:
         assert await searched(client) == [ferry.slug]
-        damaged = live_generation(engine.directory)
+        damaged = live_generation(search_index.directory)
         victim = max(damaged.glob("*.store"), key=lambda p: p.stat().st_size)
         os.truncate(victim, victim.stat().st_size // 2)  # a file cut short on disk
 
@@ -84,30 +74,32 @@ async def test_a_damaged_index_is_rebuilt_while_the_server_runs(engine, ferry):
         assert (degraded["status"], degraded["search"]) == ("degraded", "degraded")
 
         assert (await until_healthy(client))["search"] == "ok"
-        assert live_generation(engine.directory) != damaged
+        assert live_generation(search_index.directory) != damaged
         assert await searched(client) == [ferry.slug]
 
 
-async def test_only_one_process_rebuilds_and_the_others_pick_its_index_up(engine, ferry, tmp_path):
+async def test_only_one_process_rebuilds_and_the_others_pick_its_index_up(
+    search_index, ferry, tmp_path
+):
     data = tmp_path / "data"
-    other = TantivyEngine(engine.directory, indexing.SPEC)  # as another worker would have
+    other = TantivyEngine(search_index.directory, indexing.SPEC)  # as another worker would have
     try:
-        shutil.rmtree(engine.directory)
-        repairer = indexing.Repairer(engine, data)
+        shutil.rmtree(search_index.directory)
+        repairer = indexing.Repairer(search_index, data)
         with rebuild_lock(data / LOCK_FILE) as held:  # another process is rebuilding
             assert held
             assert await repairer.check() == "busy"
-            assert not (await engine.health()).ok
+            assert not (await search_index.health()).ok
         assert await indexing.Repairer(other, data).check() == "rebuilt"
         # the first process needs no rebuild of its own: it reads the one just published
         assert await repairer.check() == "healthy"
         assert [
-            h.document["slug"] for h in (await engine.search(SearchQuery(text="ferry"))).hits
+            h.document["slug"] for h in (await search_index.search(SearchQuery(text="ferry"))).hits
         ] == [ferry.slug]
     finally:
         await other.close()
 
 
-async def test_an_engine_that_cannot_be_reached_is_not_rebuilt_onto(engine, ferry, tmp_path):
-    await engine.close()  # stands in for an engine that does not answer at all
-    assert await indexing.Repairer(engine, tmp_path / "data").check() == "unreachable"
+async def test_an_engine_that_cannot_be_reached_is_not_rebuilt_onto(search_index, ferry, tmp_path):
+    await search_index.close()  # stands in for an search_index that does not answer at all
+    assert await indexing.Repairer(search_index, tmp_path / "data").check() == "unreachable"

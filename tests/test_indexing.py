@@ -5,41 +5,22 @@ from __future__ import annotations
 
 import asyncio
 import contextvars
-import os
 import shutil
-import subprocess
-import sys
 import time
-from pathlib import Path
 
 import pytest
-from litestar.testing import AsyncTestClient
 
 from registry import catalogue, collaboration, indexing
 from registry.indexing import rebuild
 from registry.indexing.sync import one_drainer
 from registry.tables import SearchOutbox
-from registry.web.app import create_app
 from search import SearchQuery
-from search.tantivy import TantivyEngine
-from tests.factories import SYSTEM, make_actor, make_org, make_solution
+from tests.clients import app_client, run_registry, start_registry
+from tests.factories import SYSTEM, make_actor, make_solution
 
 
-@pytest.fixture
-async def engine(db, tmp_path: Path):
-    engine = TantivyEngine(tmp_path / "index" / "solutions", indexing.SPEC)
-    await engine.apply_settings()
-    yield engine
-    await engine.close()
-
-
-@pytest.fixture
-async def council(db):
-    return await make_org("fife", name="Fife Council")
-
-
-async def found(engine, text: str) -> list[str]:
-    result = await engine.search(SearchQuery(text=text))
+async def found(search_index, text: str) -> list[str]:
+    result = await search_index.search(SearchQuery(text=text))
     return [hit.document["slug"] for hit in result.hits]
 
 
@@ -53,8 +34,8 @@ async def eventually(check, seconds: float = 5.0):
         await asyncio.sleep(0.05)
 
 
-async def test_the_document_is_a_pure_function_of_the_facts(council):
-    solution = await make_solution("component", council, title="Éilean forms", licence="MIT")
+async def test_the_document_is_a_pure_function_of_the_facts(fife):
+    solution = await make_solution("component", fife, title="Éilean forms", licence="MIT")
     [document], gone = await indexing.documents_for([solution.id])
     assert gone == set()
     assert document["id"] == str(solution.id)
@@ -65,7 +46,7 @@ async def test_the_document_is_a_pure_function_of_the_facts(council):
     again, _ = await indexing.documents_for([solution.id])
     assert again == [document]  # same facts, same document, same digest
 
-    actor = await make_actor(council, "member")
+    actor = await make_actor(fife, "member")
     await collaboration.register_interest(actor, solution.slug, "fife", "exploring")
     [changed], _ = await indexing.documents_for([solution.id])
     assert changed["interested"] == ["fife"]
@@ -73,39 +54,39 @@ async def test_the_document_is_a_pure_function_of_the_facts(council):
     assert changed["digest"] != document["digest"]
 
 
-async def test_drafts_are_never_indexed(council, engine):
-    draft = await make_solution("platform", council, status="draft", title="Secret plan")
-    await indexing.drain_all(engine)
-    assert await found(engine, "secret plan") == []
+async def test_drafts_are_never_indexed(fife, search_index):
+    draft = await make_solution("platform", fife, status="draft", title="Secret plan")
+    await indexing.drain_all(search_index)
+    assert await found(search_index, "secret plan") == []
     _, gone = await indexing.documents_for([draft.id])
     assert gone == {draft.id}
 
 
-async def test_several_changes_to_one_solution_become_one_document(council, engine):
-    solution = await make_solution("platform", council, title="Shared booking")
+async def test_several_changes_to_one_solution_become_one_document(fife, search_index):
+    solution = await make_solution("platform", fife, title="Shared booking")
     for n in range(2, 5):
         await catalogue.update_solution(SYSTEM, solution.slug, {"title": f"Booking v{n}"}, n - 1)
     assert await SearchOutbox.count() == 4
-    result = await indexing.drain(engine)
+    result = await indexing.drain(search_index)
     assert result.applied == 1
     assert await SearchOutbox.count() == 0
-    assert await found(engine, "booking") == [solution.slug]
-    hit = (await engine.search(SearchQuery(text="booking"))).hits[0]
+    assert await found(search_index, "booking") == [solution.slug]
+    hit = (await search_index.search(SearchQuery(text="booking"))).hits[0]
     assert hit.document["title"] == "Booking v4"
 
 
-async def test_a_change_is_searchable_soon_after_it_commits(council, engine):
-    indexer = indexing.Indexer(engine, interval=60)
+async def test_a_change_is_searchable_soon_after_it_commits(fife, search_index):
+    indexer = indexing.Indexer(search_index, interval=60)
     await indexer.start()
     try:
-        solution = await make_solution("challenge", council, title="Flood warning sensors")
+        solution = await make_solution("challenge", fife, title="Flood warning sensors")
         indexer.nudge()
-        assert await eventually(lambda: found(engine, "flood sensors"))
+        assert await eventually(lambda: found(search_index, "flood sensors"))
         await catalogue.update_solution(SYSTEM, solution.slug, {"title": "Flood gauges"}, 1)
         indexer.nudge()
 
         async def renamed():
-            return await found(engine, "gauges") == [solution.slug]
+            return await found(search_index, "gauges") == [solution.slug]
 
         assert await eventually(renamed)
     finally:
@@ -113,22 +94,22 @@ async def test_a_change_is_searchable_soon_after_it_commits(council, engine):
 
 
 async def test_writes_succeed_while_the_index_is_away_and_recovery_loses_nothing(
-    council, engine, tmp_path
+    fife, search_index, tmp_path
 ):
-    actor = await make_actor(council, "org_admin")
-    solutions = [await make_solution("platform", council, title=f"Service {n}") for n in range(5)]
-    await indexing.drain_all(engine)
-    assert (await indexing.check(engine)).differences == 0
+    actor = await make_actor(fife, "org_admin")
+    solutions = [await make_solution("platform", fife, title=f"Service {n}") for n in range(5)]
+    await indexing.drain_all(search_index)
+    assert (await indexing.check(search_index)).differences == 0
 
     away = tmp_path / "index-away"
-    shutil.move(engine.directory, away)  # the index's volume disappears
+    shutil.move(search_index.directory, away)  # the index's volume disappears
     for n in range(100):
         target = solutions[n % 5]
         current = await catalogue.get_solution(target.slug)
         await catalogue.update_solution(
             actor, target.slug, {"summary": f"Edit {n}"}, current.version
         )
-    outage = await indexing.drain(engine)
+    outage = await indexing.drain(search_index)
     assert outage.failed == 5
     assert await SearchOutbox.count() == 100  # every change waits, none lost
     waiting = await SearchOutbox.select().first()
@@ -136,8 +117,8 @@ async def test_writes_succeed_while_the_index_is_away_and_recovery_loses_nothing
     assert "no search index" in waiting["last_error"]
     assert (await indexing.outbox_summary()) == {"waiting": 100, "failing": 100}
 
-    shutil.move(away, engine.directory)  # it comes back
-    indexer = indexing.Indexer(engine, interval=0.1)
+    shutil.move(away, search_index.directory)  # it comes back
+    indexer = indexing.Indexer(search_index, interval=0.1)
     await indexer.start()
     try:
 
@@ -147,17 +128,17 @@ async def test_writes_succeed_while_the_index_is_away_and_recovery_loses_nothing
         assert await eventually(recovered)
     finally:
         await indexer.stop()
-    report = await indexing.check(engine)
+    report = await indexing.check(search_index)
     assert (report.missing, report.stale, report.orphaned) == ([], [], [])
-    hit = (await engine.search(SearchQuery(text="service 4"))).hits[0]
+    hit = (await search_index.search(SearchQuery(text="service 4"))).hits[0]
     assert hit.document["summary"] == "Edit 99"
 
 
-async def test_a_crash_during_reindex_leaves_the_old_index_serving(council, engine, monkeypatch):
+async def test_a_crash_during_reindex_leaves_the_old_index_serving(fife, search_index, monkeypatch):
     for n in range(6):
-        await make_solution("component", council, title=f"Library {n}")
-    await indexing.drain_all(engine)
-    late = await make_solution("component", council, title="Library late")
+        await make_solution("component", fife, title=f"Library {n}")
+    await indexing.drain_all(search_index)
+    late = await make_solution("component", fife, title="Library late")
     real = indexing.documents_for
     calls = 0
 
@@ -170,52 +151,51 @@ async def test_a_crash_during_reindex_leaves_the_old_index_serving(council, engi
 
     monkeypatch.setattr(rebuild, "documents_for", failing)
     with pytest.raises(RuntimeError):
-        await indexing.reindex(engine, batch=3)
+        await indexing.reindex(search_index, batch=3)
     monkeypatch.setattr(rebuild, "documents_for", real)
 
-    assert await engine.count() == 6
-    assert len(await found(engine, "library")) == 6
+    assert await search_index.count() == 6
+    assert len(await found(search_index, "library")) == 6
     assert await SearchOutbox.count().where(SearchOutbox.solution_id == late.id) == 1
-    assert await indexing.reindex(engine) == 7
+    assert await indexing.reindex(search_index) == 7
     assert await SearchOutbox.count() == 0
-    assert (await indexing.check(engine)).differences == 0
+    assert (await indexing.check(search_index)).differences == 0
 
 
-async def test_search_check_reports_missing_stale_and_orphaned_documents(council, engine):
-    kept = await make_solution("platform", council, title="Kept")
-    await make_solution("platform", council, title="Never drained")
-    await indexing.drain_all(engine)
-    changed = await make_solution("platform", council, title="Changed later")
-    await indexing.drain_all(engine)
+async def test_search_check_reports_missing_stale_and_orphaned_documents(fife, search_index):
+    kept = await make_solution("platform", fife, title="Kept")
+    await make_solution("platform", fife, title="Never drained")
+    await indexing.drain_all(search_index)
+    changed = await make_solution("platform", fife, title="Changed later")
+    await indexing.drain_all(search_index)
     await catalogue.update_solution(SYSTEM, changed.slug, {"title": "Changed again"}, 1)
-    missing = await make_solution("platform", council, title="Missing")
-    await engine.upsert([{**(await indexing.documents_for([kept.id]))[0][0], "id": "99999"}])
+    missing = await make_solution("platform", fife, title="Missing")
+    await search_index.upsert([{**(await indexing.documents_for([kept.id]))[0][0], "id": "99999"}])
 
-    report = await indexing.check(engine)
+    report = await indexing.check(search_index)
     assert report.missing == [missing.slug]
     assert report.stale == [changed.slug]
     assert report.orphaned == ["99999"]
 
 
-async def test_only_one_drainer_at_a_time(council, engine):
-    await make_solution("platform", council)
+async def test_only_one_drainer_at_a_time(fife, search_index):
+    await make_solution("platform", fife)
     async with one_drainer() as held:
         assert held
         # another drainer, with no share in this one's transaction (as in another process)
-        result = await asyncio.create_task(indexing.drain(engine), context=contextvars.Context())
+        result = await asyncio.create_task(
+            indexing.drain(search_index), context=contextvars.Context()
+        )
     assert result.busy
     assert await SearchOutbox.count() == 1
-    assert (await indexing.drain(engine)).applied == 1
+    assert (await indexing.drain(search_index)).applied == 1
 
 
 async def test_search_answers_503_and_health_says_degraded_when_the_index_is_unreadable(
-    council, tmp_path
+    fife, broken_index
 ):
-    await make_solution("platform", council, title="Still listed")
-    blocker = tmp_path / "not-a-directory"
-    blocker.write_text("a file where the index should be")
-    broken = TantivyEngine(blocker / "solutions", indexing.SPEC)
-    async with AsyncTestClient(app=create_app(engine=broken, database_pool=False)) as client:
+    await make_solution("platform", fife, title="Still listed")
+    async with app_client(broken_index) as client:
         response = await client.get("/api/v1/search", params={"q": "listed"})
         assert response.status_code == 503
         error = response.json()["error"]
@@ -227,57 +207,36 @@ async def test_search_answers_503_and_health_says_degraded_when_the_index_is_unr
         assert health.json()["search"] == "degraded"
         listing = await client.get("/api/v1/solutions")
         assert listing.json()["total"] == 1
-    await broken.close()
 
 
 # -- the commands, as real processes ----------------------------------------------------------
 
 
-def registry(*args: str, data_dir: Path, timeout: float = 120):
-    return subprocess.run(
-        [sys.executable, "-m", "registry.cli", *args],
-        env={**os.environ, "REGISTRY_DATA_DIR": str(data_dir)},
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        check=False,
-    )
-
-
-async def test_reindex_and_search_check_commands(council, tmp_path):
+async def test_reindex_and_search_check_commands(fife, tmp_path):
     data = tmp_path / "data"
     data.mkdir()
-    solution = await make_solution("platform", council, title="Command line")
-    empty = registry("search", "check", data_dir=data)
+    solution = await make_solution("platform", fife, title="Command line")
+    empty = run_registry("search", "check", data_dir=data)
     assert empty.returncode == 1
     assert "missing: 1" in empty.stdout
     assert solution.slug in empty.stdout
 
-    rebuilt = registry("reindex", data_dir=data)
+    rebuilt = run_registry("reindex", data_dir=data)
     assert rebuilt.returncode == 0, rebuilt.stderr
     assert "Indexed 1 solution(s)" in rebuilt.stdout
-    clean = registry("search", "check", data_dir=data)
+    clean = run_registry("search", "check", data_dir=data)
     assert clean.returncode == 0, clean.stdout + clean.stderr
     assert "The index matches the database." in clean.stdout
 
 
-def start_worker(data_dir: Path, log) -> subprocess.Popen:
-    return subprocess.Popen(
-        [sys.executable, "-m", "registry.cli", "worker", "--interval", "0.1"],
-        env={**os.environ, "REGISTRY_DATA_DIR": str(data_dir)},
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-
-
-async def test_the_worker_process_applies_changes_made_elsewhere(council, tmp_path):
+async def test_the_worker_process_applies_changes_made_elsewhere(fife, tmp_path):
     data = tmp_path / "data"
     data.mkdir()
     log = (tmp_path / "worker.log").open("w")
-    worker = start_worker(data, log)
+    worker = start_registry("worker", "--interval", "0.1", data_dir=data, output=log)
     try:
         for n in range(3):
-            await make_solution("component", council, title=f"Worker test {n}")
+            await make_solution("component", fife, title=f"Worker test {n}")
 
         async def drained():
             return await SearchOutbox.count() == 0
@@ -287,5 +246,5 @@ async def test_the_worker_process_applies_changes_made_elsewhere(council, tmp_pa
         worker.terminate()
         worker.wait(timeout=20)
         log.close()
-    check = registry("search", "check", data_dir=data)
+    check = run_registry("search", "check", data_dir=data)
     assert check.returncode == 0, check.stdout + check.stderr

@@ -7,19 +7,15 @@ that confirms."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
-from litestar.testing import AsyncTestClient
 
-from registry import catalogue, collaboration, indexing, validation
+from registry import catalogue, collaboration, validation
 from registry.accounts import ANONYMOUS
 from registry.errors import NotFound, PermissionDenied, ValidationFailed
 from registry.tables import AuditEvent, Solution, Sponsorship
 from registry.validation import Checker, Pounds, parse_whole_number, pounds_to_pence
-from registry.web.app import create_app
-from search.tantivy import TantivyEngine
-from tests.factories import make_actor, make_org, make_solution, solution_data
+from tests.clients import app_client
+from tests.factories import GLASGOW_OFFICER, make_actor, make_solution, solution_data
 from tests.web import error_summary, heading, html, post_form, sign_in, text_of
 
 HUGE_EMAIL = "a" * 40_000 + "@example.gov.uk"
@@ -37,21 +33,6 @@ def parsed_addresses(monkeypatch) -> list[str]:
 
     monkeypatch.setattr(validation, "validate_email", watching)
     return seen
-
-
-@pytest.fixture
-async def glasgow(db):
-    return await make_org("glasgow-city", name="Glasgow City Council")
-
-
-@pytest.fixture
-async def fife(db):
-    return await make_org("fife", name="Fife Council")
-
-
-@pytest.fixture
-async def officer(glasgow):
-    return await make_actor(glasgow, "member")
 
 
 # -- length first, and the email library ------------------------------------------------------
@@ -154,17 +135,19 @@ async def test_a_mangled_amount_is_refused_naming_the_field_and_nothing_is_saved
 
 
 @pytest.mark.parametrize("days", ["2,5", "\uff12", "1,2,3"])
-async def test_mangled_staff_days_are_refused(fife, officer, days):
+async def test_mangled_staff_days_are_refused(fife, glasgow_officer, days):
     platform = await make_solution("platform", fife)
     with pytest.raises(ValidationFailed) as refused:
-        await collaboration.pledge(officer, platform.slug, "glasgow-city", staff_days=days)
+        await collaboration.pledge(glasgow_officer, platform.slug, "glasgow-city", staff_days=days)
     assert refused.value.fields == {"staff_days": "Staff days must be a whole number"}
     assert await Sponsorship.count() == 0
 
 
-async def test_staff_days_with_a_thousands_separator_are_read(fife, officer):
+async def test_staff_days_with_a_thousands_separator_are_read(fife, glasgow_officer):
     platform = await make_solution("platform", fife)
-    row = await collaboration.pledge(officer, platform.slug, "glasgow-city", staff_days="2,500")
+    row = await collaboration.pledge(
+        glasgow_officer, platform.slug, "glasgow-city", staff_days="2,500"
+    )
     assert row["staff_days"] == 2500
 
 
@@ -172,10 +155,10 @@ async def test_staff_days_with_a_thousands_separator_are_read(fife, officer):
 
 
 @pytest.mark.parametrize("hidden", ["\u202e", "\u2066", "\u200f", "\u061c", "\u200b", "\ufeff"])
-async def test_a_title_with_invisible_characters_is_refused(officer, hidden):
+async def test_a_title_with_invisible_characters_is_refused(glasgow_officer, hidden):
     data = solution_data("platform", "glasgow-city", title=f"Council{hidden} tax portal")
     with pytest.raises(ValidationFailed) as refused:
-        await catalogue.create_solution(officer, data)
+        await catalogue.create_solution(glasgow_officer, data)
     assert refused.value.fields == {
         "title": "Title must not contain invisible formatting characters"
     }
@@ -193,11 +176,11 @@ async def test_an_anonymous_creation_is_refused_before_any_field_is_read(glasgow
 
 
 async def test_a_creation_for_another_council_is_refused_before_its_fields_are_checked(
-    fife, officer, parsed_addresses
+    fife, glasgow_officer, parsed_addresses
 ):
     data = solution_data("platform", "fife", title="x", contact_email="someone@example.gov.uk")
     with pytest.raises(PermissionDenied, match="not a member of Fife Council"):
-        await catalogue.create_solution(officer, data)
+        await catalogue.create_solution(glasgow_officer, data)
     assert parsed_addresses == []
 
 
@@ -207,12 +190,14 @@ async def test_someone_with_no_organisation_cannot_create_even_without_an_owner(
         await catalogue.create_solution(loner, {"kind": "platform", "title": "x"})
 
 
-async def test_an_edit_by_another_council_is_refused_before_its_fields_are_checked(fife, officer):
+async def test_an_edit_by_another_council_is_refused_before_its_fields_are_checked(
+    fife, glasgow_officer
+):
     platform = await make_solution("platform", fife)
     with pytest.raises(PermissionDenied):
-        await catalogue.update_solution(officer, platform.slug, {"title": ""}, "one")
+        await catalogue.update_solution(glasgow_officer, platform.slug, {"title": ""}, "one")
     with pytest.raises(PermissionDenied):
-        await catalogue.publish_solution(officer, platform.slug, 1)
+        await catalogue.publish_solution(glasgow_officer, platform.slug, 1)
 
 
 # -- curators' facts --------------------------------------------------------------------------
@@ -227,22 +212,24 @@ async def test_an_edit_by_another_council_is_refused_before_its_fields_are_check
         ("source", "Our own survey", "Source"),
     ],
 )
-async def test_a_member_cannot_set_the_curators_facts(officer, field, value, message):
+async def test_a_member_cannot_set_the_curators_facts(glasgow_officer, field, value, message):
     data = solution_data("platform", "glasgow-city", **{field: value})
     with pytest.raises(ValidationFailed) as refused:
-        await catalogue.create_solution(officer, data)
+        await catalogue.create_solution(glasgow_officer, data)
     assert refused.value.fields == {field: f"{message} can be set only by the Digital Office"}
     assert await Solution.count() == 0
 
-    mine = await catalogue.create_solution(officer, solution_data("platform", "glasgow-city"))
+    mine = await catalogue.create_solution(
+        glasgow_officer, solution_data("platform", "glasgow-city")
+    )
     with pytest.raises(ValidationFailed) as refused:
-        await catalogue.update_solution(officer, mine.slug, {field: value}, 1)
+        await catalogue.update_solution(glasgow_officer, mine.slug, {field: value}, 1)
     assert list(refused.value.fields) == [field]
-    assert (await catalogue.get_solution(mine.slug, officer)).version == 1
+    assert (await catalogue.get_solution(mine.slug, glasgow_officer)).version == 1
 
 
 async def test_curators_and_the_seed_loader_set_them_and_members_may_send_them_back(
-    glasgow, officer
+    glasgow, glasgow_officer
 ):
     seeded = await make_solution(
         "platform", glasgow, reported_adopters=12, reported_note="From the 2024 survey"
@@ -253,7 +240,7 @@ async def test_curators_and_the_seed_loader_set_them_and_members_may_send_them_b
     unchanged = catalogue.editable_fields(seeded)
     unchanged["reported_adopters"] = "12"  # as a form would send it
     saved = await catalogue.update_solution(
-        officer, seeded.slug, {**unchanged, "title": "A better title"}, 1
+        glasgow_officer, seeded.slug, {**unchanged, "title": "A better title"}, 1
     )
     assert (saved.title, saved.reported_adopters) == ("A better title", 12)
 
@@ -267,19 +254,21 @@ async def test_curators_and_the_seed_loader_set_them_and_members_may_send_them_b
 # -- slugs ------------------------------------------------------------------------------------
 
 
-async def test_a_taken_slug_gets_one_answer_whether_or_not_its_solution_can_be_seen(fife, officer):
+async def test_a_taken_slug_gets_one_answer_whether_or_not_its_solution_can_be_seen(
+    fife, glasgow_officer
+):
     await make_solution("platform", fife, slug="fife-secret-draft", status="draft")
     await make_solution("platform", fife, slug="fife-public", status="live")
     answers = []
     for slug in ("fife-secret-draft", "fife-public"):
         with pytest.raises(ValidationFailed) as refused:
             await catalogue.create_solution(
-                officer, solution_data("platform", "glasgow-city", slug=slug)
+                glasgow_officer, solution_data("platform", "glasgow-city", slug=slug)
             )
         answers.append(refused.value.fields)
     assert answers == [{"slug": "That web address name is taken; choose another"}] * 2
     with pytest.raises(NotFound):
-        await catalogue.get_solution("fife-secret-draft", officer)
+        await catalogue.get_solution("fife-secret-draft", glasgow_officer)
 
 
 # -- pledges ----------------------------------------------------------------------------------
@@ -312,13 +301,11 @@ async def test_a_member_still_withdraws_an_unconfirmed_pledge(fife, glasgow):
 
 # -- through the pages ------------------------------------------------------------------------
 
-OFFICER = "officer@glasgow.gov.uk"
+OFFICER = GLASGOW_OFFICER
 
 
 @pytest.fixture
-async def client(db, tmp_path: Path):
-    glasgow = await make_org("glasgow-city", name="Glasgow City Council")
-    await make_actor(glasgow, "member", email=OFFICER)
+async def client(glasgow, glasgow_officer, search_index):
     await make_solution(
         "platform",
         glasgow,
@@ -327,11 +314,8 @@ async def client(db, tmp_path: Path):
         reported_adopters=5,
         source="Digital Office survey",
     )
-    engine = TantivyEngine(tmp_path / "index" / "solutions", indexing.SPEC)
-    await engine.apply_settings()
-    async with AsyncTestClient(app=create_app(engine=engine, database_pool=False)) as client:
+    async with app_client(search_index) as client:
         yield client
-    await engine.close()
 
 
 def _asked_to_sign_in(response) -> bool:
@@ -386,8 +370,7 @@ async def test_a_mangled_amount_on_the_form_is_shown_beside_its_field(client):
     assert not await Solution.exists().where(Solution.title == "Shared telecare hub")
 
 
-async def test_a_mangled_pledge_amount_is_refused_on_the_page(client):
-    await make_org("fife", name="Fife Council")
+async def test_a_mangled_pledge_amount_is_refused_on_the_page(client, fife):
     await sign_in(client, OFFICER)
     response = await post_form(
         client,

@@ -4,15 +4,9 @@ descriptor cannot be forgotten by a page."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
-from litestar.testing import AsyncTestClient
 
-from registry import indexing
 from registry.catalogue.kinds import COMMON, KINDS, Field
-from registry.web.app import create_app
-from search.tantivy import TantivyEngine
 from tests.factories import make_actor, make_org, make_solution
 from tests.web import html, sign_in
 
@@ -41,15 +35,6 @@ def example(field: Field, organisation: str) -> object:
     if field.type == "choices":
         return [next(iter(field.options or {}))]
     return values[field.type]
-
-
-@pytest.fixture
-async def client(db, tmp_path: Path):
-    engine = TantivyEngine(tmp_path / "index", indexing.SPEC)
-    await engine.apply_settings()
-    async with AsyncTestClient(app=create_app(engine=engine, database_pool=False)) as client:
-        yield client
-    await engine.close()
 
 
 @pytest.mark.parametrize("kind", list(KINDS))

@@ -8,12 +8,7 @@ import pytest
 from registry import accounts, audit
 from registry.errors import NotFound, PermissionDenied, ValidationFailed
 from registry.tables import Membership
-from tests.factories import make_actor, make_org
-
-
-@pytest.fixture
-async def fife(db):
-    return await make_org("fife", name="Fife Council")
+from tests.factories import make_actor
 
 
 async def test_someone_without_the_role_is_refused_whatever_they_send(fife):

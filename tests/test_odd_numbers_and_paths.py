@@ -4,33 +4,24 @@ what was wrong, and changes nothing."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
-from litestar.testing import AsyncTestClient
 
 from registry import catalogue, indexing
-from registry.web.app import create_app
-from search.tantivy import TantivyEngine
-from tests.factories import SYSTEM, make_actor, make_org, make_solution
+from tests.clients import app_client
+from tests.factories import FIFE_ADMIN, SYSTEM, make_solution
 from tests.web import error_summary, html, post_form, sign_in, text_of
 
-ADMIN = "admin@fife.gov.uk"
+ADMIN = FIFE_ADMIN
 ODD = ["²", "\u0661", "\uff11", "9" * 5000]  # superscript 2, Arabic-Indic 1, full-width 1
 
 
 @pytest.fixture
-async def client(db, tmp_path: Path):
-    engine = TantivyEngine(tmp_path / "index" / "solutions", indexing.SPEC)
-    await engine.apply_settings()
-    fife = await make_org("fife", name="Fife Council")
-    await make_actor(fife, "org_admin", email=ADMIN)
+async def client(fife, fife_admin, search_index):
     await make_solution("platform", fife, title="Fife booking platform", slug="booking")
     await make_solution("platform", fife, title="Fife draft", slug="draft", status="draft")
-    await indexing.drain_all(engine)
-    async with AsyncTestClient(app=create_app(engine=engine, database_pool=False)) as client:
+    await indexing.drain_all(search_index)
+    async with app_client(search_index) as client:
         yield client
-    await engine.close()
 
 
 @pytest.mark.parametrize("value", ODD, ids=["superscript", "arabic", "fullwidth", "huge"])

@@ -5,17 +5,19 @@ conflicts, and stored scripts that stay inert."""
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import pytest
-from litestar.testing import AsyncTestClient
 
 from registry import catalogue, indexing
-from registry.config import Settings
 from registry.tables import Interest, Solution, Sponsorship, User, WebSession
-from registry.web.app import create_app
-from search.tantivy import TantivyEngine
-from tests.factories import SYSTEM, make_actor, make_org, make_solution
+from tests.clients import HTTPS, app_client, production_settings
+from tests.factories import (
+    EXCEL_BUYER,
+    FIFE_ADMIN,
+    GLASGOW_OFFICER,
+    SYSTEM,
+    make_solution,
+)
 from tests.web import (
     csrf_token,
     error_summary,
@@ -28,28 +30,16 @@ from tests.web import (
     texts,
 )
 
-OFFICER = "officer@glasgow.gov.uk"
-ADMIN = "admin@fife.gov.uk"
-BUYER = "buyer@scotland-excel.gov.uk"
+OFFICER = GLASGOW_OFFICER
+ADMIN = FIFE_ADMIN
+BUYER = EXCEL_BUYER
 
 
 @pytest.fixture
-async def engine(db, tmp_path: Path):
-    engine = TantivyEngine(tmp_path / "index" / "solutions", indexing.SPEC)
-    await engine.apply_settings()
-    yield engine
-    await engine.close()
-
-
-@pytest.fixture
-async def site(db, engine):
+async def site(
+    search_index, glasgow, fife, scotland_excel, glasgow_officer, fife_admin, excel_buyer
+):
     """Three organisations, a user acting for each, and a published platform owned by Fife."""
-    glasgow = await make_org("glasgow-city", name="Glasgow City Council", org_id="GB-LAS-GLG")
-    fife = await make_org("fife", name="Fife Council", org_id="GB-LAS-FIF")
-    excel = await make_org("scotland-excel", kind="national_body", name="Scotland Excel")
-    await make_actor(glasgow, "member", email=OFFICER)
-    await make_actor(fife, "org_admin", email=ADMIN)
-    await make_actor(excel, "procurement", email=BUYER)
     await make_solution(
         "platform",
         fife,
@@ -57,13 +47,13 @@ async def site(db, engine):
         slug="fife-booking",
         funding_target=5_000_000,
     )
-    await indexing.drain_all(engine)
-    return {"glasgow": glasgow, "fife": fife, "excel": excel}
+    await indexing.drain_all(search_index)
+    return {"glasgow": glasgow, "fife": fife, "excel": scotland_excel}
 
 
 @pytest.fixture
-async def client(site, engine):
-    async with AsyncTestClient(app=create_app(engine=engine, database_pool=False)) as client:
+async def client(site, search_index):
+    async with app_client(search_index) as client:
         yield client
 
 
@@ -151,17 +141,9 @@ async def test_session_cookies_are_httponly_and_lax(client):
     assert "Secure" not in cookie  # development serves plain http on 127.0.0.1
 
 
-async def test_in_production_cookies_are_secure_and_host_only(db, engine, site, tmp_path):
-    settings = Settings.from_env(
-        {
-            "REGISTRY_ENV": "production",
-            "REGISTRY_DATA_DIR": str(tmp_path),
-            "DATABASE_URL": f"sqlite:///{tmp_path}/unused.sqlite",
-            "REGISTRY_SECRET_KEY": "x" * 40,
-        }
-    )
-    app = create_app(settings, engine=engine, database_pool=False)
-    async with AsyncTestClient(app=app, base_url="https://testserver.local") as client:
+async def test_in_production_cookies_are_secure_and_host_only(site, search_index, tmp_path):
+    settings = production_settings(tmp_path)
+    async with app_client(search_index, settings, base_url=HTTPS) as client:
         page = await client.get("/sign-in")
         csrf_cookie = page.headers["set-cookie"]
         assert csrf_cookie.startswith("__Host-registry_csrf=")
@@ -409,7 +391,9 @@ async def test_an_unknown_interest_level_is_shown_beside_the_question(client):
 # -- registering and editing solutions --------------------------------------------------------
 
 
-async def test_registering_a_framework_with_an_error_keeps_the_input_then_succeeds(client, engine):
+async def test_registering_a_framework_with_an_error_keeps_the_input_then_succeeds(
+    client, search_index
+):
     await sign_in(client, BUYER)
     form = await client.get("/solutions/new?kind=procurement")
     assert heading(form) == "Register a joint procurement"
@@ -536,7 +520,7 @@ async def test_publishing_a_draft_and_retiring(client, site):
 # -- stored scripts stay inert -------------------------------------------------------------
 
 
-async def test_a_stored_script_is_inert_on_every_page_that_shows_it(client, site, engine):
+async def test_a_stored_script_is_inert_on_every_page_that_shows_it(client, site, search_index):
     script = "<script>alert(1)</script>"
     await make_solution(
         "challenge",
@@ -550,7 +534,7 @@ async def test_a_stored_script_is_inert_on_every_page_that_shows_it(client, site
         problem_statement=f"Problem {script}",
         tags=[script],
     )
-    await indexing.drain_all(engine)
+    await indexing.drain_all(search_index)
     await sign_in(client, ADMIN)
     for path in ("/solutions/script-test", "/?q=telecare", "/solutions/script-test/edit"):
         response = await client.get(path)
@@ -582,19 +566,15 @@ async def test_search_as_you_type_returns_a_fragment_for_htmx(client):
     assert [n.text() for n in fragment.css(".ds_search-result__title mark")] == ["booking"]
 
 
-async def test_discover_falls_back_to_a_listing_when_search_is_down(site, tmp_path):
-    blocker = tmp_path / "a-file"
-    blocker.write_text("not a directory")
-    broken = TantivyEngine(blocker / "solutions", indexing.SPEC)
-    async with AsyncTestClient(app=create_app(engine=broken, database_pool=False)) as client:
+async def test_discover_falls_back_to_a_listing_when_search_is_down(site, broken_index):
+    async with app_client(broken_index) as client:
         response = await client.get("/?q=booking")
         assert response.status_code == 200
         assert "Search is unavailable just now" in text_of(response, ".ds_warning-text")
         assert texts(response, ".ds_search-result__title") == ["Fife booking platform"]
-    await broken.close()
 
 
-async def test_a_write_through_the_site_is_soon_found_by_search(client, engine):
+async def test_a_write_through_the_site_is_soon_found_by_search(client, search_index):
     await sign_in(client, ADMIN)
     form = await client.get("/solutions/new?kind=platform")
     await client.post(

@@ -9,14 +9,10 @@ import datetime as dt
 import itertools
 
 import pytest
-from litestar.testing import AsyncTestClient
 from selectolax.lexbor import LexborHTMLParser as HTMLParser
 from selectolax.lexbor import LexborNode as Node
 
-from registry import collaboration, indexing, programmes
-from registry import db as registry_db
-from registry.web.app import create_app
-from search.tantivy import TantivyEngine
+from registry import collaboration, programmes
 from tests.factories import make_actor, make_org, make_solution
 
 PAGES = [
@@ -34,32 +30,8 @@ SCRIPT = "<script>alert(1)</script>"
 # The pages never search, but the app starts its search engine and, finding the index empty
 # beside a catalogue with solutions, rebuilds it in the background; shutting down in the middle
 # of that rebuild can leave a PostgreSQL connection unclosed. So each client gets an index that
-# needs no rebuilding: the catalogue's, built once, or an empty one beside an empty database.
-@pytest.fixture(scope="session")
-async def catalogue_index(catalogue_database, scratch_database, tmp_path_factory):
-    engine = TantivyEngine(tmp_path_factory.mktemp("directory-index") / "solutions", indexing.SPEC)
-    registry_db.bind(catalogue_database)
-    try:
-        await indexing.reindex(engine)
-    finally:
-        registry_db.bind(scratch_database)
-    yield engine
-    await engine.close()
-
-
-@pytest.fixture
-async def client(seeded, catalogue_index):
-    app = create_app(engine=catalogue_index, database_pool=False)
-    async with AsyncTestClient(app=app) as client:
-        yield client
-
-
-@pytest.fixture
-async def scratch_client(db, tmp_path):
-    engine = TantivyEngine(tmp_path / "solutions", indexing.SPEC)
-    async with AsyncTestClient(app=create_app(engine=engine, database_pool=False)) as client:
-        yield client
-    await engine.close()
+# needs no rebuilding: the seeded catalogue's (`seeded_client`), built once, or an empty one
+# beside an empty database (`client`).
 
 
 def words(node: Node | None) -> str:
@@ -105,14 +77,14 @@ def labelled_by(tree: HTMLParser, node: Node) -> str:
 
 
 @pytest.mark.parametrize(("path", "heading"), PAGES)
-async def test_each_page_opens_to_anyone_with_its_heading(client, path, heading):
-    tree = await html(client, path)
+async def test_each_page_opens_to_anyone_with_its_heading(seeded_client, path, heading):
+    tree = await html(seeded_client, path)
     assert h1(tree) == heading
 
 
 @pytest.mark.parametrize(("path", "heading"), PAGES)
-async def test_tables_headings_and_charts_are_described(client, path, heading):
-    tree = await html(client, path)
+async def test_tables_headings_and_charts_are_described(seeded_client, path, heading):
+    tree = await html(seeded_client, path)
     for table in tree.css("main table"):
         assert words(table.css_first("caption")), "a table without a caption"
         assert all(th.attributes.get("scope") in ("col", "row") for th in table.css("th"))
@@ -128,8 +100,8 @@ async def test_tables_headings_and_charts_are_described(client, path, heading):
 # -- organisations -----------------------------------------------------------------------------
 
 
-async def test_the_directory_lists_the_32_councils_first_with_their_ids(client):
-    tree = await html(client, "/organisations")
+async def test_the_directory_lists_the_32_councils_first_with_their_ids(seeded_client):
+    tree = await html(seeded_client, "/organisations")
     assert words(tree.css_first("main h2")) == "Councils"
     rows = table_rows(tree, "#organisations-council")
     assert len(rows) == 32
@@ -142,22 +114,22 @@ async def test_the_directory_lists_the_32_councils_first_with_their_ids(client):
     assert tree.css_first("#organisations-national-body") is not None
 
 
-async def test_the_directory_shows_one_kind_when_asked(client):
-    tree = await html(client, "/organisations?kind=partner")
+async def test_the_directory_shows_one_kind_when_asked(seeded_client):
+    tree = await html(seeded_client, "/organisations?kind=partner")
     assert [words(h) for h in tree.css("main h2")] == ["Partners"]
     assert tree.css_first("#organisations-council") is None
     current = tree.css_first(".registry-kind-filter [aria-current=page]")
     assert words(current).startswith("Partners")
 
 
-async def test_an_unknown_kind_of_organisation_is_refused_in_words(client):
-    tree = await html(client, "/organisations?kind=wizards", status=422)
+async def test_an_unknown_kind_of_organisation_is_refused_in_words(seeded_client):
+    tree = await html(seeded_client, "/organisations?kind=wizards", status=422)
     assert h1(tree)
     assert "wizards" in words(tree.css_first("main"))
 
 
-async def test_glasgows_profile_lists_seemis_under_what_it_uses(client):
-    tree = await html(client, "/organisations/glasgow-city")
+async def test_glasgows_profile_lists_seemis_under_what_it_uses(seeded_client):
+    tree = await html(seeded_client, "/organisations/glasgow-city")
     identifiers = dict(
         zip(
             [words(dt_) for dt_ in tree.css("#identifiers dt")],
@@ -180,8 +152,8 @@ async def test_glasgows_profile_lists_seemis_under_what_it_uses(client):
 
 
 @pytest.mark.parametrize("path", ["/organisations/atlantis", "/programmes/moon-landing"])
-async def test_an_unknown_slug_is_a_404_page(client, path):
-    tree = await html(client, path, status=404)
+async def test_an_unknown_slug_is_a_404_page(seeded_client, path):
+    tree = await html(seeded_client, path, status=404)
     assert h1(tree) == "Page not found"
 
 
@@ -196,8 +168,8 @@ def milestone_facts(tree: HTMLParser, slug: str) -> dict[str, str]:
     return dict(zip(keys, values, strict=True))
 
 
-async def test_the_telecare_target_and_its_missing_figure_are_said(client):
-    tree = await html(client, "/programmes/digital-telecare")
+async def test_the_telecare_target_and_its_missing_figure_are_said(seeded_client):
+    tree = await html(seeded_client, "/programmes/digital-telecare")
     facts = milestone_facts(tree, "boxes-deployed")
     assert facts["Target"] == "1,000 boxes"
     assert facts["Where it stands"] == "No figure has been recorded yet"
@@ -211,8 +183,8 @@ async def test_the_telecare_target_and_its_missing_figure_are_said(client):
     assert solutions["Digital telecare (analogue to digital)"] == "/solutions/digital-telecare"
 
 
-async def test_the_m365_milestone_counts_0_of_16_councils(client):
-    tree = await html(client, "/programmes/microsoft-365-federation")
+async def test_the_m365_milestone_counts_0_of_16_councils(seeded_client):
+    tree = await html(seeded_client, "/programmes/microsoft-365-federation")
     facts = milestone_facts(tree, "half-of-councils-federated")
     assert facts["Where it stands"].startswith("0 of 16 councils")
     assert facts["Target"] == "16 councils"
@@ -223,8 +195,8 @@ async def test_the_m365_milestone_counts_0_of_16_councils(client):
     )
 
 
-async def test_a_recorded_figure_shows_its_date_and_is_met(client):
-    tree = await html(client, "/programmes/digital-leadership-and-skills")
+async def test_a_recorded_figure_shows_its_date_and_is_met(seeded_client):
+    tree = await html(seeded_client, "/programmes/digital-leadership-and-skills")
     facts = milestone_facts(tree, "first-elected-members-workshop")
     assert facts["Where it stands"].startswith("1 of 1 workshop")
     assert facts["As of"] == "31 January 2020"
@@ -232,8 +204,8 @@ async def test_a_recorded_figure_shows_its_date_and_is_met(client):
     assert "Met" in words(tree.css_first("#milestone-first-elected-members-workshop"))
 
 
-async def test_the_programme_list_summarises_each_milestone(client):
-    tree = await html(client, "/programmes")
+async def test_the_programme_list_summarises_each_milestone(seeded_client):
+    tree = await html(seeded_client, "/programmes")
     titles = {words(a): a.attributes["href"] for a in tree.css("main h2 a")}
     assert titles["Digital telecare"] == "/programmes/digital-telecare"
     assert len(titles) == 6
@@ -247,8 +219,8 @@ async def test_the_programme_list_summarises_each_milestone(client):
 # -- the dashboard -----------------------------------------------------------------------------
 
 
-async def test_the_adoption_matrix_has_every_council_and_seemis_everywhere(client):
-    tree = await html(client, "/dashboard")
+async def test_the_adoption_matrix_has_every_council_and_seemis_everywhere(seeded_client):
+    tree = await html(seeded_client, "/dashboard")
     rows = table_rows(tree, "#adoption-matrix")
     assert len(rows) == 32
     assert rows[0][0] == "Aberdeen City Council"
@@ -261,8 +233,8 @@ async def test_the_adoption_matrix_has_every_council_and_seemis_everywhere(clien
     assert labelled_by(tree, region) == "Adoption of 9 common platforms by 32 councils"
 
 
-async def test_the_dashboard_charts_every_programme(client):
-    tree = await html(client, "/dashboard")
+async def test_the_dashboard_charts_every_programme(seeded_client):
+    tree = await html(seeded_client, "/dashboard")
     section = tree.css_first("section[aria-labelledby=programmes]")
     programmes_shown = [words(h) for h in section.css("h3")]
     assert "Digital telecare" in programmes_shown
@@ -274,15 +246,15 @@ async def test_the_dashboard_charts_every_programme(client):
     )
 
 
-async def test_with_no_demand_and_no_frameworks_the_dashboard_says_so(client):
-    tree = await html(client, "/dashboard")
+async def test_with_no_demand_and_no_frameworks_the_dashboard_says_so(seeded_client):
+    tree = await html(seeded_client, "/dashboard")
     demand = words(tree.css_first("section[aria-labelledby=demand]"))
     assert "No solution has two or more councils intending to adopt yet" in demand
     frameworks = words(tree.css_first("section[aria-labelledby=frameworks]"))
     assert "No joint procurement or framework ends between" in frameworks
 
 
-async def test_demand_gathers_once_two_councils_intend_to_adopt(scratch_client):
+async def test_demand_gathers_once_two_councils_intend_to_adopt(client):
     councils = [await make_org(f"council-{n}", name=f"Council {n}") for n in range(1, 5)]
     officers = [await make_actor(c, "member") for c in councils]
     owner = await make_org("owner-body", kind="national_body", name="Owner body")
@@ -294,7 +266,7 @@ async def test_demand_gathers_once_two_councils_intend_to_adopt(scratch_client):
         await collaboration.register_interest(officer, solution.slug, council["slug"], level)
 
     await interest(officers[0], councils[0], wanted, "intends_to_adopt")
-    tree = await html(scratch_client, "/dashboard")
+    tree = await html(client, "/dashboard")
     assert "No solution has two or more councils intending to adopt yet" in words(
         tree.css_first("section[aria-labelledby=demand]")
     )
@@ -307,7 +279,7 @@ async def test_demand_gathers_once_two_councils_intend_to_adopt(scratch_client):
     for n in (0, 1):
         await interest(officers[n], councils[n], already_joint, "intends_to_adopt")
 
-    tree = await html(scratch_client, "/dashboard")
+    tree = await html(client, "/dashboard")
     assert table_rows(tree, "#demand-table") == [
         ["Shared booking platform", "Common platform", "2", "1", "1"]
     ]
@@ -315,9 +287,9 @@ async def test_demand_gathers_once_two_councils_intend_to_adopt(scratch_client):
     assert link.attributes["href"] == f"/solutions/{wanted.slug}"
 
 
-async def test_frameworks_ending_within_six_months_are_listed(scratch_client):
+async def test_frameworks_ending_within_six_months_are_listed(client, scotland_excel):
     today = dt.date.today()
-    body = await make_org("scotland-excel", kind="national_body", name="Scotland Excel")
+    body = scotland_excel
     soon = await make_solution(
         "procurement",
         body,
@@ -338,7 +310,7 @@ async def test_frameworks_ending_within_six_months_are_listed(scratch_client):
         starts_on="2020-01-01",
         ends_on=(today - dt.timedelta(days=1)).isoformat(),
     )
-    tree = await html(scratch_client, "/dashboard")
+    tree = await html(client, "/dashboard")
     rows = table_rows(tree, "#frameworks-table")
     assert [row[0] for row in rows] == ["Framework ending soon"]
     assert rows[0][1:3] == ["Scotland Excel", "SXL-01"]
@@ -350,7 +322,7 @@ async def test_frameworks_ending_within_six_months_are_listed(scratch_client):
 # -- escaping ----------------------------------------------------------------------------------
 
 
-async def test_stored_markup_is_shown_as_text(scratch_client):
+async def test_stored_markup_is_shown_as_text(client):
     council = await make_org(
         "scripted", name=f"{SCRIPT} Council", description=f"About us {SCRIPT}", org_id="GB-X"
     )
@@ -384,22 +356,21 @@ async def test_stored_markup_is_shown_as_text(scratch_client):
         ("/programmes/scripted-programme", f"Programme {SCRIPT}"),
         ("/dashboard", "Digital Office dashboard"),
     ]:
-        tree = await html(scratch_client, path)
+        tree = await html(client, path)
         assert h1(tree) == heading
         assert not tree.css("main script")
         assert all(script.attributes.get("src") for script in tree.css("script"))
         assert SCRIPT in words(tree.css_first("main"))
 
 
-async def test_a_profile_says_since_when_an_interest_and_a_pledge_stand(scratch_client):
-    from tests.factories import make_actor, make_org, make_solution
-
-    glasgow = await make_org("glasgow-city", name="Glasgow City Council")
-    officer = await make_actor(glasgow, "member")
+async def test_a_profile_says_since_when_an_interest_and_a_pledge_stand(
+    client, glasgow, glasgow_officer
+):
+    officer = glasgow_officer
     platform = await make_solution("platform", glasgow, title="Shared bins platform")
     await collaboration.register_interest(officer, platform.slug, "glasgow-city", "exploring")
     await collaboration.pledge(officer, platform.slug, "glasgow-city", amount_pence=5000)
-    page = await scratch_client.get("/organisations/glasgow-city")
+    page = await client.get("/organisations/glasgow-city")
     today = dt.date.today()
     written = f"{today.day} {today:%B %Y}"
     tree = HTMLParser(page.text)

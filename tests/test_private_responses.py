@@ -4,58 +4,35 @@ Checked through the app as a client sees it, and once through a real `registry s
 
 from __future__ import annotations
 
-import os
 import socket
-import subprocess
-import sys
 import time
-from pathlib import Path
 
 import httpx
 import pytest
-from litestar.testing import AsyncTestClient
 
-from registry import collaboration, indexing
-from registry.config import Settings
-from registry.web.app import create_app
-from search.tantivy import TantivyEngine
-from tests.factories import make_actor, make_org, make_solution
+from registry import collaboration
+from tests.clients import HTTPS, app_client, production_settings, start_registry
+from tests.factories import CURATOR, EDINBURGH_OFFICER, FIFE_ADMIN, GLASGOW_OFFICER, make_solution
 from tests.web import sign_in
 
-PLEDGER = "officer@glasgow.gov.uk"
-OWNER = "admin@fife.gov.uk"
-BYSTANDER = "officer@edinburgh.gov.uk"
-CURATOR = "curator@digitaloffice.scot"
+PLEDGER = GLASGOW_OFFICER
+OWNER = FIFE_ADMIN
+BYSTANDER = EDINBURGH_OFFICER
 NOTE = "Subject to committee approval in March"
 
 
 @pytest.fixture
-async def engine(db, tmp_path: Path):
-    engine = TantivyEngine(tmp_path / "index" / "solutions", indexing.SPEC)
-    await engine.apply_settings()
-    yield engine
-    await engine.close()
-
-
-@pytest.fixture
-async def pledged(db):
+async def pledged(glasgow_officer, fife, fife_admin, edinburgh_officer, curator):
     """Glasgow has pledged, with a note, to a platform Fife owns; Edinburgh looks on."""
-    glasgow = await make_org("glasgow-city", name="Glasgow City Council")
-    fife = await make_org("fife", name="Fife Council")
-    edinburgh = await make_org("city-of-edinburgh", name="City of Edinburgh Council")
-    officer = await make_actor(glasgow, "member", email=PLEDGER)
-    await make_actor(fife, "org_admin", email=OWNER)
-    await make_actor(edinburgh, "member", email=BYSTANDER)
-    await make_actor(digital_office=True, email=CURATOR)
     await make_solution("platform", fife, slug="fife-booking", title="Fife booking platform")
     await collaboration.pledge(
-        officer, "fife-booking", "glasgow-city", amount_pence=250_000, note=NOTE
+        glasgow_officer, "fife-booking", "glasgow-city", amount_pence=250_000, note=NOTE
     )
 
 
 @pytest.fixture
-async def client(pledged, engine):
-    async with AsyncTestClient(app=create_app(engine=engine, database_pool=False)) as client:
+async def client(pledged, search_index):
+    async with app_client(search_index) as client:
         yield client
 
 
@@ -103,18 +80,10 @@ async def test_the_sign_in_form_is_never_stored(client):
         assert "no-store" in response.headers["cache-control"]
 
 
-async def test_strict_transport_security_in_production_only(client, engine, tmp_path):
+async def test_strict_transport_security_in_production_only(client, search_index, tmp_path):
     assert "strict-transport-security" not in (await client.get("/")).headers
-    settings = Settings.from_env(
-        {
-            "REGISTRY_ENV": "production",
-            "REGISTRY_DATA_DIR": str(tmp_path),
-            "DATABASE_URL": f"sqlite:///{tmp_path}/unused.sqlite",
-            "REGISTRY_SECRET_KEY": "x" * 40,
-        }
-    )
-    app = create_app(settings, engine=engine, database_pool=False)
-    async with AsyncTestClient(app=app, base_url="https://testserver.local") as production:
+    settings = production_settings(tmp_path)
+    async with app_client(search_index, settings, base_url=HTTPS) as production:
         for path in ("/", "/api/v1/solutions", "/nowhere"):
             response = await production.get(path)
             hsts = response.headers["strict-transport-security"]
@@ -137,16 +106,12 @@ def _free_port() -> int:
 def test_the_real_server_names_no_software_either(tmp_path):
     """Granian adds `server: granian` unless the app sends its own Server header."""
     port = _free_port()
-    env = {
-        **os.environ,
-        "REGISTRY_DATA_DIR": str(tmp_path),
-        "DATABASE_URL": f"sqlite:///{tmp_path}/registry.sqlite",
-    }
-    server = subprocess.Popen(
-        [sys.executable, "-m", "registry.cli", "serve", "--port", str(port)],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+    server = start_registry(
+        "serve",
+        "--port",
+        str(port),
+        env={"DATABASE_URL": f"sqlite:///{tmp_path}/registry.sqlite"},
+        data_dir=tmp_path,
     )
     try:
         deadline = time.monotonic() + 30

@@ -8,30 +8,10 @@ from collections import Counter
 from html.parser import HTMLParser
 
 import pytest
-from litestar.testing import AsyncTestClient
 
-from registry import db, indexing
+from registry import indexing
 from registry.tables import Solution
-from registry.web.app import create_app
-from search.tantivy import TantivyEngine
-
-
-@pytest.fixture(scope="session")
-async def seeded_index(catalogue_database, scratch_database, tmp_path_factory):
-    engine = TantivyEngine(tmp_path_factory.mktemp("seeded-index") / "solutions", indexing.SPEC)
-    db.bind(catalogue_database)
-    try:
-        await indexing.reindex(engine)
-    finally:
-        db.bind(scratch_database)
-    yield engine
-    await engine.close()
-
-
-@pytest.fixture
-async def client(seeded, seeded_index):
-    async with AsyncTestClient(app=create_app(engine=seeded_index, database_pool=False)) as client:
-        yield client
+from tests.clients import app_client
 
 
 async def search(client, **params) -> dict:
@@ -76,16 +56,16 @@ RELEVANCE = [
 @pytest.mark.parametrize(
     ("params", "where", "slug"), RELEVANCE, ids=[f"{p['q']}->{s}" for p, _, s in RELEVANCE]
 )
-async def test_what_an_officer_expects_at_the_top(client, params, where, slug):
-    found = slugs(await search(client, **params))
+async def test_what_an_officer_expects_at_the_top(seeded_client, params, where, slug):
+    found = slugs(await search(seeded_client, **params))
     if where == "first":
         assert found[:1] == [slug], found[:5]
     else:
         assert slug in found[: int(where.split()[1])], found[:5]
 
 
-async def test_procurment_with_a_typo_finds_the_joint_procurements_first(client):
-    body = await search(client, q="procurment")
+async def test_procurment_with_a_typo_finds_the_joint_procurements_first(seeded_client):
+    body = await search(seeded_client, q="procurment")
     kinds = [hit["kind"] for hit in body["hits"]]
     assert kinds[0] == "procurement"
     assert "social-work-case-management" in slugs(body)[:3]
@@ -96,8 +76,8 @@ async def test_procurment_with_a_typo_finds_the_joint_procurements_first(client)
     )
 
 
-async def test_a_kind_filter_returns_only_that_kind_with_facets_from_the_database(client):
-    body = await search(client, kind="challenge", per_page=100)
+async def test_a_kind_filter_returns_only_that_kind_with_facets_from_the_database(seeded_client):
+    body = await search(seeded_client, kind="challenge", per_page=100)
     challenges = await Solution.select(Solution.slug, Solution.status).where(
         (Solution.kind == "challenge") & (Solution.status != "draft")
     )
@@ -108,7 +88,7 @@ async def test_a_kind_filter_returns_only_that_kind_with_facets_from_the_databas
     assert body["facets"]["status"] == dict(Counter(c["status"] for c in challenges))
 
 
-async def test_filters_are_or_within_a_field_and_and_across_fields(client):
+async def test_filters_are_or_within_a_field_and_and_across_fields(seeded_client):
     rows = await Solution.select(Solution.slug, Solution.kind, Solution.service_areas).output(
         load_json=True
     )
@@ -118,14 +98,14 @@ async def test_filters_are_or_within_a_field_and_and_across_fields(client):
         if r["kind"] in ("platform", "component") and "hr_and_workforce" in r["service_areas"]
     )
     body = await search(
-        client, kind=["platform", "component"], service_area="hr_and_workforce", per_page=100
+        seeded_client, kind=["platform", "component"], service_area="hr_and_workforce", per_page=100
     )
     assert sorted(slugs(body)) == wanted
     assert body["total"] == len(wanted) > 0
 
 
-async def test_facet_counts_for_the_whole_catalogue_match_the_database(client):
-    body = await search(client, per_page=1)
+async def test_facet_counts_for_the_whole_catalogue_match_the_database(seeded_client):
+    body = await search(seeded_client, per_page=1)
     rows = (
         await Solution.select(
             Solution.kind, Solution.owner.slug.as_alias("owner"), Solution.characteristics
@@ -141,23 +121,23 @@ async def test_facet_counts_for_the_whole_catalogue_match_the_database(client):
     )
 
 
-async def test_councils_that_adopted_a_solution_can_be_filtered_on(client):
-    body = await search(client, adopted_by="glasgow-city", per_page=100)
+async def test_councils_that_adopted_a_solution_can_be_filtered_on(seeded_client):
+    body = await search(seeded_client, adopted_by="glasgow-city", per_page=100)
     assert "seemis" in slugs(body)
     assert "glasgow-school-clothing-grant-data-matching" in slugs(body)
     assert "fife-change-network" not in slugs(body)
 
 
-async def test_sorting_by_title_is_alphabetical_and_pages_do_not_overlap(client):
-    first = await search(client, sort="title", per_page=10)
-    second = await search(client, sort="title", per_page=10, page=2)
+async def test_sorting_by_title_is_alphabetical_and_pages_do_not_overlap(seeded_client):
+    first = await search(seeded_client, sort="title", per_page=10)
+    second = await search(seeded_client, sort="title", per_page=10, page=2)
     titles = [h["title"].casefold() for h in first["hits"] + second["hits"]]
     assert titles == sorted(titles)
     assert not set(slugs(first)) & set(slugs(second))
 
 
-async def test_sorting_by_adoption_puts_seemis_first(client):
-    body = await search(client, sort="adoption")
+async def test_sorting_by_adoption_puts_seemis_first(seeded_client):
+    body = await search(seeded_client, sort="adoption")
     assert slugs(body)[0] == "seemis"
 
 
@@ -172,8 +152,10 @@ async def test_sorting_by_adoption_puts_seemis_first(client):
         ({"q": ["a", "b"]}, "q"),
     ],
 )
-async def test_unknown_filters_and_sorts_are_refused_naming_the_parameter(client, params, field):
-    response = await client.get("/api/v1/search", params=params)
+async def test_unknown_filters_and_sorts_are_refused_naming_the_parameter(
+    seeded_client, params, field
+):
+    response = await seeded_client.get("/api/v1/search", params=params)
     assert response.status_code == 422
     error = response.json()["error"]
     assert error["code"] == "invalid"
@@ -195,7 +177,7 @@ def tags_in(html: str) -> list[str]:
     return parser.tags
 
 
-async def test_a_stored_script_comes_back_escaped_in_every_highlight(db, tmp_path):
+async def test_a_stored_script_comes_back_escaped_in_every_highlight(db, search_index):
     from tests.factories import make_org, make_solution
 
     owner = await make_org("glasgow-city", name="Glasgow <b>City</b> Council")
@@ -207,10 +189,8 @@ async def test_a_stored_script_comes_back_escaped_in_every_highlight(db, tmp_pat
         description="A <script>telecare</script> description",
         tags=["<i>telecare</i>"],
     )
-    engine = TantivyEngine(tmp_path / "solutions", indexing.SPEC)
-    await engine.apply_settings()
-    await indexing.drain_all(engine)
-    async with AsyncTestClient(app=create_app(engine=engine, database_pool=False)) as client:
+    await indexing.drain_all(search_index)
+    async with app_client(search_index) as client:
         for q in ("telecare", "script alert", "quoted"):
             body = await search(client, q=q)
             assert body["hits"], q
@@ -222,4 +202,3 @@ async def test_a_stored_script_comes_back_escaped_in_every_highlight(db, tmp_pat
                 .replace("</mark>", "")
                 .startswith("&lt;script&gt;alert(1)&lt;/script&gt;")
             )
-    await engine.close()

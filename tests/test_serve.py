@@ -7,7 +7,6 @@ import os
 import signal
 import socket
 import subprocess
-import sys
 import time
 import urllib.error
 import urllib.request
@@ -15,6 +14,8 @@ from pathlib import Path
 
 import psutil
 import pytest
+
+from tests.clients import run_registry, start_registry
 
 pytestmark = pytest.mark.engine_only  # its own SQLite file, whatever the suite's database
 
@@ -49,28 +50,17 @@ def wait_for(check, seconds: float, what: str):
 @pytest.fixture
 def server(tmp_path: Path):
     env = {
-        **os.environ,
         "REGISTRY_ENV": "development",
-        "REGISTRY_DATA_DIR": str(tmp_path / "data"),
         "DATABASE_URL": f"sqlite:///{tmp_path / 'registry.db'}",
         "SEARCH_ENGINE": "embedded",
     }
-    migrated = subprocess.run(
-        [sys.executable, "-m", "registry.cli", "migrate"],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    data = tmp_path / "data"
+    migrated = run_registry("migrate", env=env, data_dir=data)
     assert migrated.returncode == 0, migrated.stderr
     port = free_port()
     log = (tmp_path / "server.log").open("w")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "registry.cli", "serve", "--port", str(port), "--workers", "2"],
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
+    process = start_registry(
+        "serve", "--port", str(port), "--workers", "2", env=env, data_dir=data, output=log
     )
     try:
         yield process, port, tmp_path / "server.log"
