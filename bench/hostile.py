@@ -8,8 +8,9 @@ on an idle server, then while another process sends each kind of hostile request
 
 - **huge field**: anonymous `POST /solutions/new` with a 40 KB `contact_email` (and a valid CSRF
   token, so the request reaches the registry's own code), 40 a second;
-- **parallel sign-ins**: 16 connections signing in at once, without pause, with the right
-  password for one account (so no limit stops them and every one pays the production hash);
+- **parallel sign-ins**: 16 connections signing in at once, without pause, each to an account
+  of its own with the right password (so no limit stops them and every one pays the
+  production password hash);
 - **deep pages**: `page=10000&per_page=100` on the search API and the discover page, 40 a
   second;
 - **all three at once**.
@@ -51,7 +52,13 @@ ORDINARY = [
     "/api/v1/search?q=telecare&kind=platform",
     "/api/v1/search?q=procurment+framework",
 ]
-BENCH_EMAIL = "bench-sign-in@bench.invalid"
+SIGN_IN_ACCOUNTS = 16
+
+
+def bench_email(n: int) -> str:
+    return f"bench-sign-in-{n}@bench.invalid"
+
+
 BENCH_PASSWORD = "a-long-enough-bench-password"  # noqa: S105 - a throwaway bench account
 HOSTILE_KINDS = ("huge field", "parallel sign-ins", "deep pages")
 CONCURRENCY = {"huge field": 4, "parallel sign-ins": 16, "deep pages": 4}
@@ -68,7 +75,9 @@ def _csrf(html: str) -> str:
     return match.group(1) if match else ""
 
 
-async def _hostile_worker(base: str, kind: str, stop_at: float, counts: Counter) -> None:
+async def _hostile_worker(
+    base: str, kind: str, number: int, stop_at: float, counts: Counter
+) -> None:
     import httpx
 
     rate = RATE[kind]
@@ -97,7 +106,7 @@ async def _hostile_worker(base: str, kind: str, stop_at: float, counts: Counter)
                         "/sign-in",
                         data={
                             "_csrf_token": token,
-                            "email": BENCH_EMAIL,
+                            "email": bench_email(number % SIGN_IN_ACCOUNTS),
                             "password": BENCH_PASSWORD,
                         },
                     )
@@ -124,9 +133,9 @@ def _hostile_process(base: str, kinds: list[str], seconds: float, queue: Any) ->
         stop_at = time.perf_counter() + seconds
         await asyncio.gather(
             *(
-                _hostile_worker(base, kind, stop_at, counts)
+                _hostile_worker(base, kind, number, stop_at, counts)
                 for kind in kinds
-                for _ in range(CONCURRENCY[kind])
+                for number in range(CONCURRENCY[kind])
             )
         )
 
@@ -170,9 +179,10 @@ def under_load(server: Server, kinds: list[str], seconds: float) -> tuple[Latenc
 async def create_bench_account() -> None:
     from registry import accounts
 
-    await accounts.create_user(
-        accounts.system_actor("bench"), BENCH_EMAIL, "Bench account", BENCH_PASSWORD
-    )
+    for n in range(SIGN_IN_ACCOUNTS):
+        await accounts.create_user(
+            accounts.system_actor("bench"), bench_email(n), f"Bench account {n}", BENCH_PASSWORD
+        )
 
 
 async def run_size(args: argparse.Namespace) -> list[dict[str, Any]]:

@@ -1,10 +1,11 @@
 """Password hashing and checking (argon2id), always in worker threads, never on the event loop.
 
-One argon2id hash with the recommended parameters takes tens of milliseconds of CPU and 64 MiB
-of memory. Run on the event loop, a handful of parallel sign-ins would stall every other request
-for as long; run in an unbounded number of threads, a burst of them would exhaust memory. So
-every hash and check goes through one small pool of threads: sign-ins beyond its size wait their
-turn, and the event loop keeps serving everyone else.
+One argon2id hash with the recommended parameters takes about 150 ms of CPU over its four
+lanes and 64 MiB of memory. Run on the event loop, a handful of parallel sign-ins would stall
+every other request for as long; run in an unbounded number of threads, a burst of them would
+exhaust memory and every core. So every hash and check goes through one thread per process, run
+only when the processors are otherwise idle: sign-ins queue behind each other (sixteen at once
+take a second or two), and people reading pages keep their speed.
 """
 
 from __future__ import annotations
@@ -20,12 +21,12 @@ from argon2.exceptions import InvalidHashError, VerificationError
 
 MIN_PASSWORD_LENGTH = 12
 MAX_PASSWORD_LENGTH = 256
-# How many hashes may run at once. Hashing is CPU-bound, so more threads than cores buys nothing;
-# at least two, so one slow check never holds every other one up.
-HASHING_THREADS = max(2, min(4, os.cpu_count() or 1))
-# Hashing threads run at a lower scheduling priority than the threads serving requests, so a
-# burst of sign-ins takes the processors' spare time, not the time of people reading pages.
-HASHING_NICENESS = 10
+# How many hashes one process runs at once. One hash already keeps its four lanes busy on up to
+# four cores, so a second thread adds memory traffic and takes time from requests, not speed.
+HASHING_THREADS = 1
+# Where idle scheduling is not available, hashing threads still run at the lowest priority, so
+# a burst of sign-ins takes the processors' spare time, not the time of people reading pages.
+HASHING_NICENESS = 19
 
 _hasher = PasswordHasher()  # argon2id with the library's current recommended parameters
 _pool: ThreadPoolExecutor | None = None
@@ -36,10 +37,13 @@ _unknown_user: tuple[PasswordHasher, str] | None = None
 
 
 def _yield_to_requests() -> None:
-    """Lower the calling thread's priority (Linux gives each thread a nice value of its own;
-    elsewhere this changes nothing)."""
+    """Let the calling thread run only when the processors have nothing else to do (Linux's
+    SCHED_IDLE, per thread), or failing that at the lowest priority; elsewhere this changes
+    nothing. Threads argon2 starts for its lanes inherit it."""
     with contextlib.suppress(AttributeError, OSError):
         os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), HASHING_NICENESS)
+    with contextlib.suppress(AttributeError, OSError):
+        os.sched_setscheduler(0, os.SCHED_IDLE, os.sched_param(0))
 
 
 def _threads() -> ThreadPoolExecutor:
