@@ -64,7 +64,7 @@ test-browser: install ## Run only the browser and accessibility tests (needs /us
 	REGISTRY_TEST_DATABASE=sqlite $(BIN)/pytest -m browser
 
 test-postgres: install ## Run the database tests on PostgreSQL (TEST_POSTGRES_URL)
-	REGISTRY_TEST_DATABASE=postgres TEST_POSTGRES_URL=$(TEST_POSTGRES_URL) $(BIN)/pytest -m "not engine_only"
+	REGISTRY_TEST_DATABASE=postgres TEST_POSTGRES_URL=$(TEST_POSTGRES_URL) $(BIN)/pytest -m "not no_database"
 
 lint: install ## Check style with ruff
 	$(BIN)/ruff check .

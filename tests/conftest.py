@@ -97,7 +97,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         return
     skip = pytest.mark.skip(reason=_postgres_problem)
     for item in items:
-        if "engine_only" not in item.keywords:
+        if "no_database" not in item.keywords:
             item.add_marker(skip)
 
 

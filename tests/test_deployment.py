@@ -32,7 +32,7 @@ def interpolate(value: str, given: dict[str, str]) -> str:
     return INTERPOLATION.sub(one, value)
 
 
-pytestmark = pytest.mark.engine_only
+pytestmark = pytest.mark.no_database
 
 
 def environment(service: str) -> dict[str, str]:

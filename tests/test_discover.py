@@ -6,7 +6,7 @@ import pytest
 
 from registry.web.pages.discover import facet
 
-pytestmark = pytest.mark.engine_only
+pytestmark = pytest.mark.no_database
 
 
 def test_values_come_most_results_first_then_alphabetically():

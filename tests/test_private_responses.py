@@ -102,7 +102,7 @@ def _free_port() -> int:
         return probe.getsockname()[1]
 
 
-@pytest.mark.engine_only
+@pytest.mark.no_database
 def test_the_real_server_names_no_software_either(tmp_path):
     """Granian adds `server: granian` unless the app sends its own Server header."""
     port = _free_port()

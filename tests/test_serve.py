@@ -17,7 +17,7 @@ import pytest
 
 from tests.clients import run_registry, start_registry
 
-pytestmark = pytest.mark.engine_only  # its own SQLite file, whatever the suite's database
+pytestmark = pytest.mark.no_database  # its own SQLite file, whatever the suite's database
 
 
 def free_port() -> int:

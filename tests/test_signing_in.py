@@ -222,7 +222,7 @@ async def test_an_administrator_can_clear_a_limit(owner):
 PROXIES = (ipaddress.ip_network("10.0.0.0/8"), ipaddress.ip_network("fd00::/8"))
 
 
-@pytest.mark.engine_only
+@pytest.mark.no_database
 @pytest.mark.parametrize(
     ("peer", "headers", "expected"),
     [
@@ -251,7 +251,7 @@ def test_the_client_address_comes_from_forwarding_headers_only_behind_trusted_pr
     assert client_address(peer, Headers(headers), PROXIES) == expected
 
 
-@pytest.mark.engine_only
+@pytest.mark.no_database
 def test_without_trusted_proxies_forwarding_headers_are_ignored():
     assert client_address("10.0.0.2", Headers({"x-forwarded-for": "203.0.113.5"}), ()) == (
         "10.0.0.2"

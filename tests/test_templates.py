@@ -11,7 +11,7 @@ import pytest
 
 from registry.web.templating import TEMPLATES_DIR, make_environment
 
-pytestmark = pytest.mark.engine_only
+pytestmark = pytest.mark.no_database
 ROOT = Path(__file__).resolve().parent.parent
 
 

@@ -31,12 +31,12 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     # The server under test has a SQLite database of its own, so these run once, not per
-    # database (the PostgreSQL pass deselects engine_only tests).
+    # database (the PostgreSQL pass deselects no_database tests).
     here = Path(__file__).parent
     for item in items:
         if here in Path(str(item.fspath)).parents:
             item.add_marker(pytest.mark.browser)
-            item.add_marker(pytest.mark.engine_only)
+            item.add_marker(pytest.mark.no_database)
 
 
 def _free_port() -> int:

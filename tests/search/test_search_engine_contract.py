@@ -19,7 +19,7 @@ from search_corpus import CORPUS
 
 from search import MAX_TOTAL_HITS, SearchQuery, SearchResult, SortField
 
-pytestmark = pytest.mark.engine_only
+pytestmark = pytest.mark.no_database
 
 BY_ID = {d["id"]: d for d in CORPUS}
 

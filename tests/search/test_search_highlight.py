@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from search.highlight import POST, PRE, mark_spans, render, strip_markers
 
-pytestmark = pytest.mark.engine_only
+pytestmark = pytest.mark.no_database
 
 
 class Reader(HTMLParser):

@@ -26,7 +26,7 @@ from search import MAX_TOTAL_HITS, SearchQuery, SearchUnavailable, SortField
 from search.highlight import POST, PRE
 from search.meilisearch.engine import RANKING_RULES, MeiliEngine, meili_settings
 
-pytestmark = pytest.mark.engine_only
+pytestmark = pytest.mark.no_database
 
 NOW = "2025-01-01T00:00:00.000000Z"
 

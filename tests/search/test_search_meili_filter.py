@@ -20,7 +20,7 @@ from search_corpus import SPEC
 from search.filters import normalise_filters
 from search.meilisearch.filters import meili_filter, quote
 
-pytestmark = pytest.mark.engine_only
+pytestmark = pytest.mark.no_database
 
 
 class ParseError(Exception):

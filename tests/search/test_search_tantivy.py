@@ -27,7 +27,7 @@ from search.tantivy import TantivyEngine
 from search.tantivy.layout import fold_for_sort, sort_key
 from search.tantivy.text import HighlightMatcher, query_words, terms_of_word
 
-pytestmark = pytest.mark.engine_only
+pytestmark = pytest.mark.no_database
 
 
 @pytest.fixture

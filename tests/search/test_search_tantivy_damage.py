@@ -21,7 +21,7 @@ import pytest
 from search import Field, FieldKind, IndexSpec, SearchQuery, SearchUnavailable
 from search.tantivy import TantivyEngine
 
-pytestmark = pytest.mark.engine_only
+pytestmark = pytest.mark.no_database
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 SPEC = IndexSpec(
