@@ -17,7 +17,7 @@ from piccolo.query.functions.aggregate import Count
 
 from registry import audit, changes, db, markdown
 from registry.errors import NotFound, ValidationFailed
-from registry.tables import Adoption, Organisation, PlatformDetail, ProcurementDetail, Solution
+from registry.tables import Adoption, Organisation, Solution
 from registry.validation import Checker
 from registry.vocabulary import ORGANISATION_KINDS
 
@@ -228,13 +228,18 @@ async def save_organisation(actor: Actor, data: Mapping[str, Any]) -> dict:
 
 
 async def _solutions_naming(organisation_id: int) -> set[int]:
-    """The solutions whose search documents carry this organisation's name: as owner,
-    procurement body or platform operator."""
+    """The solutions whose search documents carry this organisation's name: as owner, or in
+    an organisation field of their kind (a procurement body, a platform's operator)."""
+    from registry.catalogue.kinds import KINDS  # the catalogue reads organisations: not at import
+
     owned = await Solution.select(Solution.id).where(Solution.owner == organisation_id)
-    bought = await ProcurementDetail.select(ProcurementDetail.solution).where(
-        ProcurementDetail.procurement_body == organisation_id
-    )
-    operated = await PlatformDetail.select(PlatformDetail.solution).where(
-        PlatformDetail.operator == organisation_id
-    )
-    return {r["id"] for r in owned} | {r["solution"] for r in [*bought, *operated]}
+    named = {r["id"] for r in owned}
+    for kind in KINDS.values():
+        table = kind.detail_table
+        for f in kind.fields:
+            if f.type == "organisation":
+                rows = await table.select(table.solution).where(
+                    getattr(table, f.name) == organisation_id
+                )
+                named |= {r["solution"] for r in rows}
+    return named

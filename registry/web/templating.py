@@ -21,6 +21,7 @@ from litestar.template import TemplateConfig
 from markupsafe import Markup
 
 from registry import vocabulary
+from registry.catalogue.kinds import KINDS
 from registry.programmes.progress import percent_of
 
 TEMPLATES_DIR = Path(__file__).resolve().parent.parent.parent / "templates"
@@ -33,11 +34,13 @@ LABELS: dict[str, dict[str, str]] = {
     "level": vocabulary.INTEREST_LEVELS,
     "role": vocabulary.ROLES,
     "organisation_kind": vocabulary.ORGANISATION_KINDS,
-    "call_off_method": vocabulary.CALL_OFF_METHODS,
-    "stage": vocabulary.CHALLENGE_STAGES,
-    "software_type": vocabulary.SOFTWARE_TYPES,
-    "development_status": vocabulary.DEVELOPMENT_STATUSES,
-    "hosting": vocabulary.HOSTING,
+    # the labels of each kind's own choices, as its descriptor names them
+    **{
+        f.vocabulary: dict(f.options)
+        for kind in KINDS.values()
+        for f in kind.fields
+        if f.vocabulary and f.options
+    },
     "adoption_status": vocabulary.ADOPTION_STATUSES,
     "sponsorship_status": vocabulary.SPONSORSHIP_STATUSES,
     "programme_status": vocabulary.PROGRAMME_STATUSES,
