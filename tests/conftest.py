@@ -155,9 +155,11 @@ async def catalogue_database(scratch_database):
     database = _database(CATALOGUE_URL)
     await apply_migrations(database)
     db.bind(database)
+    await db.start(database)  # a pool while loading (see pooled_db), none once apps read it
     try:
         await load_seeds()
     finally:
+        await db.stop(database)
         db.bind(scratch_database)
     return database
 
@@ -187,6 +189,19 @@ async def db(scratch_database):
     registry_db.bind(scratch_database)
     await empty_tables()
     return scratch_database
+
+
+@pytest.fixture
+async def pooled_db(db):
+    """The scratch database through a connection pool, as the server reaches it, for tests that
+    make thousands of queries (loading every seed file, a hundred edits): on PostgreSQL each
+    query otherwise opens a connection of its own. Only for tests without an app client, whose
+    app runs on an event loop of its own that the pool does not belong to."""
+    from registry import db as registry_db
+
+    await registry_db.start(db)
+    yield db
+    await registry_db.stop(db)
 
 
 @pytest.fixture

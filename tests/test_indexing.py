@@ -94,7 +94,7 @@ async def test_a_change_is_searchable_soon_after_it_commits(fife, search_index):
 
 
 async def test_writes_succeed_while_the_index_is_away_and_recovery_loses_nothing(
-    fife, search_index, tmp_path
+    pooled_db, fife, search_index, tmp_path
 ):
     actor = await make_actor(fife, "org_admin")
     solutions = [await make_solution("platform", fife, title=f"Service {n}") for n in range(5)]

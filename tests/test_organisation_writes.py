@@ -84,7 +84,7 @@ async def test_every_problem_is_reported_and_an_identifier_belongs_to_one_organi
     assert await Organisation.count() == 1
 
 
-async def test_seeding_an_edited_organisation_goes_through_the_service(db, tmp_path: Path):
+async def test_seeding_an_edited_organisation_goes_through_the_service(pooled_db, tmp_path: Path):
     seeds = tmp_path / "seeds"
     shutil.copytree(SEEDS_DIR, seeds)
     await load_seeds(seeds)

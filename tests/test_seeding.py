@@ -78,7 +78,7 @@ async def test_the_programmes_and_their_targets(seeded):
     assert str(rpa[0].due_on) == "2020-12-31"
 
 
-async def test_seeding_twice_leaves_every_count_unchanged(db):
+async def test_seeding_twice_leaves_every_count_unchanged(pooled_db):
     first = await load_seeds()
     counts = await count_rows()
     second = await load_seeds()
@@ -87,7 +87,7 @@ async def test_seeding_twice_leaves_every_count_unchanged(db):
     assert {outcome for (_, outcome) in first.counts} == {"created"}
 
 
-async def test_editing_a_seed_file_updates_that_record_only(db, tmp_path: Path):
+async def test_editing_a_seed_file_updates_that_record_only(pooled_db, tmp_path: Path):
     seeds = tmp_path / "seeds"
     shutil.copytree(SEEDS_DIR, seeds)
     await load_seeds(seeds)
@@ -108,7 +108,7 @@ async def test_editing_a_seed_file_updates_that_record_only(db, tmp_path: Path):
     assert (await catalogue.get_solution("seemis")).title == "SEEMiS education MIS"
 
 
-async def test_a_broken_seed_file_is_reported_by_name_and_field(db, tmp_path: Path):
+async def test_a_broken_seed_file_is_reported_by_name_and_field(pooled_db, tmp_path: Path):
     seeds = tmp_path / "seeds"
     shutil.copytree(SEEDS_DIR, seeds)
     path = seeds / "solutions" / "seemis.yaml"
