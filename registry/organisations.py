@@ -37,9 +37,23 @@ LIST_COLUMNS = (
 )
 
 
+@dataclass(frozen=True, slots=True)
+class OrganisationSummary:
+    """An organisation as a listing shows it: who it is and its identifiers."""
+
+    slug: str
+    name: str
+    kind: str
+    org_id: str | None
+    gss_code: str | None
+    iso_3166_2: str | None
+    is_island: bool
+
+
 async def list_organisations(
     *, kind: str | None = None, page: int = 1, per_page: int = 20
-) -> tuple[list[dict], int]:
+) -> tuple[list[OrganisationSummary], int]:
+    """Organisations by name, a page at a time (of one kind, if given), with the total."""
     where = Organisation.kind == kind if kind else None
     count_query = Organisation.count()
     query = Organisation.select(*LIST_COLUMNS)
@@ -53,7 +67,19 @@ async def list_organisations(
         .limit(per_page)
         .offset((page - 1) * per_page)
     )
-    return rows, total
+    summaries = [
+        OrganisationSummary(
+            slug=row["slug"],
+            name=row["name"],
+            kind=row["kind"],
+            org_id=row["org_id"],
+            gss_code=row["gss_code"],
+            iso_3166_2=row["iso_3166_2"],
+            is_island=bool(row["is_island"]),
+        )
+        for row in rows
+    ]
+    return summaries, total
 
 
 async def organisation_by_slug(slug: str) -> dict:

@@ -29,6 +29,7 @@ from registry.catalogue.views import (
     SolutionView,
 )
 from registry.errors import ValidationFailed
+from registry.organisations import OrganisationSummary
 from registry.web.api import schemas
 from registry.web.api.schemas import (
     Characteristic,
@@ -95,16 +96,16 @@ def _link(link: Link) -> schemas.Link:
     return schemas.Link(title=link.title, url=link.url)
 
 
-def organisation_item(row: dict) -> schemas.Organisation:
+def organisation_item(summary: OrganisationSummary) -> schemas.Organisation:
     return schemas.Organisation(
-        slug=row["slug"],
-        name=row["name"],
-        kind=row["kind"],
-        org_id=row["org_id"],
-        gss_code=row["gss_code"],
-        iso_3166_2=row["iso_3166_2"],
-        is_island=bool(row["is_island"]),
-        url=f"/api/v1/organisations/{row['slug']}",
+        slug=summary.slug,
+        name=summary.name,
+        kind=summary.kind,
+        org_id=summary.org_id,
+        gss_code=summary.gss_code,
+        iso_3166_2=summary.iso_3166_2,
+        is_island=summary.is_island,
+        url=f"/api/v1/organisations/{summary.slug}",
     )
 
 
