@@ -13,19 +13,14 @@ from tests.factories import SYSTEM, make_actor, make_org, make_solution, solutio
 
 
 @pytest.fixture
-async def council(db):
-    return await make_org("glasgow-city", name="Glasgow City Council", org_id="GB-LAS-GLG")
-
-
-@pytest.fixture
-async def officer(council):
-    return await make_actor(council, "member")
+async def officer(glasgow):
+    return await make_actor(glasgow, "member")
 
 
 @pytest.mark.parametrize("kind", ["platform", "procurement", "challenge", "component"])
-async def test_a_member_creates_a_solution_of_each_kind_with_its_facts(council, kind):
-    actor = await make_actor(council, "procurement")
-    created = await catalogue.create_solution(actor, solution_data(kind, council["slug"]))
+async def test_a_member_creates_a_solution_of_each_kind_with_its_facts(glasgow, kind):
+    actor = await make_actor(glasgow, "procurement")
+    created = await catalogue.create_solution(actor, solution_data(kind, glasgow["slug"]))
 
     assert created.kind == kind
     assert created.owner.slug == "glasgow-city"
@@ -169,11 +164,11 @@ INVALID = [
 
 @pytest.mark.parametrize(("kind", "changes", "field", "message"), INVALID)
 async def test_invalid_input_is_refused_naming_the_field_and_nothing_is_written(
-    council, kind, changes, field, message
+    glasgow, kind, changes, field, message
 ):
-    actor = await make_actor(council, "org_admin")
+    actor = await make_actor(glasgow, "org_admin")
     with pytest.raises(ValidationFailed) as refused:
-        await catalogue.create_solution(actor, {**solution_data(kind, council["slug"]), **changes})
+        await catalogue.create_solution(actor, {**solution_data(kind, glasgow["slug"]), **changes})
     assert field in refused.value.fields
     assert refused.value.fields[field].startswith(message)
     assert await Solution.count() == 0
@@ -181,14 +176,14 @@ async def test_invalid_input_is_refused_naming_the_field_and_nothing_is_written(
     assert await SearchOutbox.count() == 0
 
 
-async def test_every_problem_is_reported_at_once(council, officer):
-    data = solution_data("component", council["slug"], title="x", summary="", licence="Nope")
+async def test_every_problem_is_reported_at_once(glasgow, officer):
+    data = solution_data("component", glasgow["slug"], title="x", summary="", licence="Nope")
     with pytest.raises(ValidationFailed) as refused:
         await catalogue.create_solution(officer, data)
     assert set(refused.value.fields) == {"title", "summary", "licence"}
 
 
-async def test_an_unknown_kind_is_refused(council, officer):
+async def test_an_unknown_kind_is_refused(glasgow, officer):
     with pytest.raises(ValidationFailed) as refused:
         await catalogue.create_solution(officer, {"kind": "widget", "title": "Widget"})
     assert refused.value.fields == {
@@ -196,45 +191,45 @@ async def test_an_unknown_kind_is_refused(council, officer):
     }
 
 
-async def test_a_council_cannot_create_a_solution_owned_by_another(council, officer):
-    other = await make_org("fife", name="Fife Council")
+async def test_a_council_cannot_create_a_solution_owned_by_another(fife, glasgow, officer):
+    other = fife
     with pytest.raises(PermissionDenied, match="not a member of Fife Council"):
         await catalogue.create_solution(officer, solution_data("platform", other["slug"]))
     assert await Solution.count() == 0
 
 
-async def test_anonymous_users_are_asked_to_sign_in(council):
+async def test_anonymous_users_are_asked_to_sign_in(glasgow):
     with pytest.raises(PermissionDenied, match="Sign in"):
-        await catalogue.create_solution(ANONYMOUS, solution_data("platform", council["slug"]))
+        await catalogue.create_solution(ANONYMOUS, solution_data("platform", glasgow["slug"]))
 
 
-async def test_only_procurement_roles_register_joint_procurements(council, officer):
+async def test_only_procurement_roles_register_joint_procurements(glasgow, officer):
     with pytest.raises(PermissionDenied):
-        await catalogue.create_solution(officer, solution_data("procurement", council["slug"]))
-    buyer = await make_actor(council, "procurement")
-    created = await catalogue.create_solution(buyer, solution_data("procurement", council["slug"]))
+        await catalogue.create_solution(officer, solution_data("procurement", glasgow["slug"]))
+    buyer = await make_actor(glasgow, "procurement")
+    created = await catalogue.create_solution(buyer, solution_data("procurement", glasgow["slug"]))
     assert created.kind == "procurement"
 
 
-async def test_slugs_come_from_titles_and_never_collide(council, officer):
+async def test_slugs_come_from_titles_and_never_collide(glasgow, officer):
     first = await catalogue.create_solution(
-        officer, solution_data("platform", council["slug"], title="Digital Telecare Hub")
+        officer, solution_data("platform", glasgow["slug"], title="Digital Telecare Hub")
     )
     second = await catalogue.create_solution(
-        officer, solution_data("platform", council["slug"], title="Digital telecare hub!")
+        officer, solution_data("platform", glasgow["slug"], title="Digital telecare hub!")
     )
     assert first.slug == "digital-telecare-hub"
     assert second.slug == "digital-telecare-hub-2"
     with pytest.raises(ValidationFailed) as refused:
         await catalogue.create_solution(
-            officer, solution_data("platform", council["slug"], slug="digital-telecare-hub")
+            officer, solution_data("platform", glasgow["slug"], slug="digital-telecare-hub")
         )
     assert refused.value.fields["slug"] == "That web address name is taken; choose another"
 
 
-async def test_a_stale_edit_is_refused_and_the_first_save_is_kept(council, officer):
-    created = await make_solution("platform", council)
-    colleague = await make_actor(council, "member")
+async def test_a_stale_edit_is_refused_and_the_first_save_is_kept(glasgow, officer):
+    created = await make_solution("platform", glasgow)
+    colleague = await make_actor(glasgow, "member")
 
     await catalogue.update_solution(officer, created.slug, {"title": "First title"}, 1)
     with pytest.raises(Conflict) as refused:
@@ -249,9 +244,9 @@ async def test_a_stale_edit_is_refused_and_the_first_save_is_kept(council, offic
 
 
 async def test_an_edit_changes_only_what_it_names_and_an_empty_edit_changes_nothing(
-    council, officer
+    glasgow, officer
 ):
-    created = await make_solution("component", council, tags=["forms"])
+    created = await make_solution("component", glasgow, tags=["forms"])
     updated = await catalogue.update_solution(
         officer, created.slug, {"summary": "A better summary."}, created.version
     )
@@ -273,8 +268,8 @@ async def test_an_edit_changes_only_what_it_names_and_an_empty_edit_changes_noth
     assert event["after"] == {"summary": "A better summary."}
 
 
-async def test_another_council_cannot_edit_and_the_digital_office_can_curate(council):
-    created = await make_solution("platform", council)
+async def test_another_council_cannot_edit_and_the_digital_office_can_curate(glasgow):
+    created = await make_solution("platform", glasgow)
     outsider = await make_actor(await make_org("fife"), "org_admin")
     with pytest.raises(PermissionDenied):
         await catalogue.update_solution(outsider, created.slug, {"title": "Mine now"}, 1)
@@ -283,16 +278,15 @@ async def test_another_council_cannot_edit_and_the_digital_office_can_curate(cou
     assert updated.title == "Curated"
 
 
-async def test_only_the_digital_office_moves_a_solution_to_another_owner(council, officer):
-    created = await make_solution("platform", council)
-    await make_org("fife")
+async def test_only_the_digital_office_moves_a_solution_to_another_owner(fife, glasgow, officer):
+    created = await make_solution("platform", glasgow)
     with pytest.raises(ValidationFailed) as refused:
         await catalogue.update_solution(officer, created.slug, {"owner": "fife"}, 1)
     assert "owner" in refused.value.fields
 
 
-async def test_drafts_are_private_until_published(council, officer):
-    draft = await make_solution("platform", council, status="draft")
+async def test_drafts_are_private_until_published(glasgow, officer):
+    draft = await make_solution("platform", glasgow, status="draft")
     with pytest.raises(NotFound):
         await catalogue.get_solution(draft.slug)
     assert (await catalogue.list_solutions())[1] == 0
@@ -307,11 +301,11 @@ async def test_drafts_are_private_until_published(council, officer):
     assert actions == ["solution.publish", "solution.create"]
 
 
-async def test_retiring_needs_a_senior_role_and_a_retired_solution_is_final(council, officer):
-    created = await make_solution("platform", council)
+async def test_retiring_needs_a_senior_role_and_a_retired_solution_is_final(glasgow, officer):
+    created = await make_solution("platform", glasgow)
     with pytest.raises(PermissionDenied):
         await catalogue.retire_solution(officer, created.slug, 1)
-    admin = await make_actor(council, "org_admin")
+    admin = await make_actor(glasgow, "org_admin")
     retired = await catalogue.retire_solution(admin, created.slug, 1)
     assert retired.status == "retired"
     assert await catalogue.get_solution(created.slug)  # still there, never deleted
@@ -320,22 +314,22 @@ async def test_retiring_needs_a_senior_role_and_a_retired_solution_is_final(coun
 
 
 async def test_a_failed_outbox_write_rolls_back_the_solution_and_its_audit_event(
-    council, officer, monkeypatch
+    glasgow, officer, monkeypatch
 ):
     async def broken(*args, **kwargs):
         raise RuntimeError("outbox unavailable")
 
     monkeypatch.setattr(outbox, "enqueue", broken)
     with pytest.raises(RuntimeError):
-        await catalogue.create_solution(officer, solution_data("platform", council["slug"]))
+        await catalogue.create_solution(officer, solution_data("platform", glasgow["slug"]))
     assert await Solution.count() == 0
     assert await AuditEvent.count().where(AuditEvent.subject_type == "solution") == 0
 
 
 async def test_a_failed_audit_write_rolls_back_the_edit_and_its_outbox_row(
-    council, officer, monkeypatch
+    glasgow, officer, monkeypatch
 ):
-    created = await make_solution("platform", council)
+    created = await make_solution("platform", glasgow)
     await SearchOutbox.delete(force=True)
 
     async def broken(*args, **kwargs):
@@ -349,9 +343,9 @@ async def test_a_failed_audit_write_rolls_back_the_edit_and_its_outbox_row(
     assert await SearchOutbox.count() == 0
 
 
-async def test_editable_fields_round_trip_through_an_update(council):
+async def test_editable_fields_round_trip_through_an_update(glasgow):
     created = await make_solution(
-        "challenge", council, sponsors=[council["slug"]], application_deadline="2026-12-01"
+        "challenge", glasgow, sponsors=[glasgow["slug"]], application_deadline="2026-12-01"
     )
     fields = catalogue.editable_fields(created)
     assert fields["sponsors"] == ["glasgow-city"]

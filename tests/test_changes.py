@@ -9,7 +9,7 @@ import pytest
 
 from registry import audit, changes
 from registry.tables import AuditEvent, Programme, SearchOutbox
-from tests.factories import SYSTEM, make_org
+from tests.factories import SYSTEM
 
 
 async def _programme(slug: str, owner: dict) -> dict:
@@ -19,8 +19,8 @@ async def _programme(slug: str, owner: dict) -> dict:
     return {"id": inserted[0]["id"], "slug": slug}
 
 
-async def test_a_change_commits_its_rows_its_audit_event_and_its_jobs_together(db):
-    owner = await make_org("digital-office", kind="national_body")
+async def test_a_change_commits_its_rows_its_audit_event_and_its_jobs_together(digital_office):
+    owner = digital_office
     jobs: list[str] = []
 
     async def job() -> None:
@@ -42,8 +42,8 @@ async def test_a_change_commits_its_rows_its_audit_event_and_its_jobs_together(d
     assert await Programme.count() == 1
 
 
-async def test_a_failing_job_rolls_back_the_change_and_its_audit_event(db):
-    owner = await make_org("digital-office", kind="national_body")
+async def test_a_failing_job_rolls_back_the_change_and_its_audit_event(digital_office):
+    owner = digital_office
 
     async def broken() -> None:
         raise RuntimeError("mail queue unavailable")
@@ -64,9 +64,9 @@ async def test_a_failing_job_rolls_back_the_change_and_its_audit_event(db):
 
 
 async def test_save_row_inserts_updates_and_leaves_alone_and_an_unchanged_change_writes_nothing(
-    db,
+    digital_office,
 ):
-    owner = await make_org("digital-office", kind="national_body")
+    owner = digital_office
     where = Programme.slug == "telecare"
 
     async def save(title: str) -> changes.Saved:
@@ -101,8 +101,8 @@ async def test_save_row_inserts_updates_and_leaves_alone_and_an_unchanged_change
     assert await SearchOutbox.count() == 2
 
 
-async def test_a_change_that_never_names_its_subject_is_refused_and_rolled_back(db):
-    owner = await make_org("digital-office", kind="national_body")
+async def test_a_change_that_never_names_its_subject_is_refused_and_rolled_back(digital_office):
+    owner = digital_office
     with pytest.raises(RuntimeError, match="never said what it changed"):
         async with changes.change(SYSTEM, "programme.create", "programme"):
             await _programme("telecare", owner)

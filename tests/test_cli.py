@@ -10,7 +10,6 @@ from registry import accounts
 from registry.errors import ValidationFailed
 from registry.tables import Membership, User
 from tests.clients import run_registry
-from tests.factories import make_org
 
 COMMANDS = [
     "migrate",
@@ -44,10 +43,7 @@ def test_migrating_a_new_database_twice_is_harmless(tmp_path: Path):
     assert "up to date" in second.stdout
 
 
-async def test_create_user_and_add_member_then_the_user_can_sign_in(db):
-    from tests.factories import make_org
-
-    await make_org("fife", name="Fife Council")
+async def test_create_user_and_add_member_then_the_user_can_sign_in(fife):
     created = run_registry(
         "create-user",
         "--email",
@@ -78,9 +74,8 @@ def test_a_short_password_is_refused_with_the_reason(db):
     assert "password: Password must be at least 12 characters" in result.stderr
 
 
-async def test_adding_an_unknown_user_says_so(db):
+async def test_adding_an_unknown_user_says_so(fife):
     # The organisation exists: it is looked up (and the right to act for it checked) first.
-    await make_org("fife", name="Fife Council")
     result = run_registry("add-member", "nobody@example.gov.uk", "fife")
     assert result.returncode == 1
     assert "No user has the email address nobody@example.gov.uk" in result.stderr

@@ -12,7 +12,7 @@ from registry.piccolo_migrations.registry_2026_11_30t11_00_00_000000 import (
 )
 from registry.seeding import load_seeds
 from registry.tables import Milestone, Organisation, Programme, Solution
-from tests.factories import SYSTEM, make_actor, make_org, make_solution
+from tests.factories import SYSTEM, make_actor, make_solution
 from tests.web import error_summary, html, post_form, sign_in
 
 ADMIN = "admin@fife.gov.uk"
@@ -45,8 +45,8 @@ def description_of(response) -> str:
 
 
 @pytest.mark.parametrize("text", COSTLY.values(), ids=COSTLY.keys())
-async def test_a_description_too_costly_to_render_is_refused_naming_the_field(db, text):
-    owner = await make_org("fife")
+async def test_a_description_too_costly_to_render_is_refused_naming_the_field(fife, text):
+    owner = fife
     with pytest.raises(ValidationFailed) as refused:
         await make_solution("platform", owner, slug="costly", description=text)
     assert set(refused.value.fields) == {"description"}
@@ -64,8 +64,7 @@ def test_long_prose_with_ordinary_markdown_is_within_the_bounds():
     assert markdown.too_much_markup(text, "Description") is None
 
 
-async def test_the_edit_form_shows_the_refusal_beside_the_description(client, db):
-    fife = await make_org("fife", name="Fife Council")
+async def test_the_edit_form_shows_the_refusal_beside_the_description(fife, client):
     await make_actor(fife, "org_admin", email=ADMIN)
     await make_solution("platform", fife, slug="booking", description="Books rooms.")
     await sign_in(client, ADMIN)
@@ -79,8 +78,8 @@ async def test_the_edit_form_shows_the_refusal_beside_the_description(client, db
     assert "Books rooms." in description_of(page)
 
 
-async def test_the_solution_page_shows_the_html_made_when_the_description_was_saved(client, db):
-    owner = await make_org("fife")
+async def test_the_solution_page_shows_the_html_made_when_the_description_was_saved(fife, client):
+    owner = fife
     await make_solution("platform", owner, slug="booking", description="Books **rooms**.")
     stored = await Solution.select(Solution.description_html).where(Solution.slug == "booking")
     assert stored[0]["description_html"] == "<p>Books <strong>rooms</strong>.</p>\n"
@@ -93,8 +92,8 @@ async def test_the_solution_page_shows_the_html_made_when_the_description_was_sa
     assert description_of(await client.get("/solutions/booking")).count("As saved") == 1
 
 
-async def test_editing_the_description_stores_its_new_html_and_nothing_else_renders_it(db):
-    owner = await make_org("fife")
+async def test_editing_the_description_stores_its_new_html_and_nothing_else_renders_it(fife):
+    owner = fife
     await make_solution("platform", owner, slug="booking", description="Old *words*.")
     view = await catalogue.get_solution("booking", SYSTEM)
     new = "New [link](https://example.org/x) and [another](javascript:alert(1))."
@@ -107,8 +106,7 @@ async def test_editing_the_description_stores_its_new_html_and_nothing_else_rend
     assert "New <a" in saved.description_html
 
 
-async def test_programme_and_milestone_pages_show_their_stored_html(client, db):
-    await make_org("digital-office", kind="national_body")
+async def test_programme_and_milestone_pages_show_their_stored_html(digital_office, client):
     await programmes.save_programme(
         SYSTEM,
         {
@@ -166,8 +164,8 @@ async def test_seeded_organisations_store_their_description_html(client, db, tmp
     assert "<em>challenge</em>" in description_of(page)
 
 
-async def test_the_migration_fills_the_html_of_rows_saved_before_it(client, db):
-    owner = await make_org("fife")
+async def test_the_migration_fills_the_html_of_rows_saved_before_it(db, fife, client):
+    owner = fife
     await make_solution("platform", owner, slug="booking", description="Books **rooms**.")
     await Organisation.update({Organisation.description: "A *council*."}).where(
         Organisation.slug == "fife"

@@ -12,7 +12,7 @@ from registry import audit, organisations
 from registry.errors import PermissionDenied, ValidationFailed
 from registry.seeding import SEEDS_DIR, load_seeds
 from registry.tables import AuditEvent, Organisation, SearchOutbox
-from tests.factories import SYSTEM, make_actor, make_org, make_solution
+from tests.factories import SYSTEM, make_actor, make_solution
 
 FIFE = {
     "slug": "fife",
@@ -62,8 +62,7 @@ async def test_a_curator_renames_an_organisation_and_its_solutions_are_reindexed
     assert await SearchOutbox.count() == 1
 
 
-async def test_a_council_administrator_is_refused_before_their_input_is_read(db):
-    fife = await make_org("fife", name="Fife Council")
+async def test_a_council_administrator_is_refused_before_their_input_is_read(fife):
     admin = await make_actor(fife, "org_admin")
     with pytest.raises(PermissionDenied, match="Only Digital Office staff"):
         await organisations.save_organisation(admin, {"slug": "fife", "name": ""})

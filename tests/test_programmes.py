@@ -10,11 +10,12 @@ import pytest
 from registry import collaboration, programmes
 from registry.errors import PermissionDenied, ValidationFailed
 from tests.factories import SYSTEM, make_actor, make_org, make_solution
+from tests.web import text_of
 
 
 @pytest.fixture
-async def federation(db):
-    digital_office = await make_org("digital-office", kind="national_body")
+async def federation(digital_office):
+    digital_office = digital_office
     solution = await make_solution("platform", digital_office, title="Microsoft 365 federation")
     await programmes.save_programme(
         SYSTEM,
@@ -56,8 +57,7 @@ async def test_computed_progress_counts_councils_live_on_the_linked_solution(fed
     assert progress.overdue is True  # due at the end of 2021 and not met
 
 
-async def test_recorded_progress_uses_the_latest_figure(db):
-    await make_org("digital-office", kind="national_body")
+async def test_recorded_progress_uses_the_latest_figure(digital_office):
     await programmes.save_programme(
         SYSTEM,
         {
@@ -164,8 +164,8 @@ async def test_only_the_digital_office_changes_programmes(federation):
     assert saved["slug"] == "more"
 
 
-async def test_a_milestone_does_not_name_a_linked_solution_still_in_draft(db):
-    owner = await make_org("digital-office", kind="national_body")
+async def test_a_milestone_does_not_name_a_linked_solution_still_in_draft(digital_office):
+    owner = digital_office
     draft = await make_solution("platform", owner, title="Not yet public", status="draft")
     await programmes.save_programme(
         SYSTEM,
@@ -198,15 +198,7 @@ def test_a_percentage_says_100_only_when_the_target_is_met(current, target, show
     assert percent_of(current, target) == shown
 
 
-async def test_a_figure_one_short_of_its_target_is_not_shown_as_100_percent(db, tmp_path):
-    from litestar.testing import AsyncTestClient
-
-    from registry import indexing
-    from registry.web.app import create_app
-    from search.tantivy import TantivyEngine
-    from tests.web import text_of
-
-    await make_org("digital-office", kind="national_body")
+async def test_a_figure_one_short_of_its_target_is_not_shown_as_100_percent(digital_office, client):
     await programmes.save_programme(
         SYSTEM,
         {"slug": "boxes", "title": "Telecare boxes", "summary": "Boxes.", "status": "active"},
@@ -227,14 +219,7 @@ async def test_a_figure_one_short_of_its_target_is_not_shown_as_100_percent(db, 
     await programmes.record_figure(
         SYSTEM, "boxes", "deployed", {"value": 199, "as_of": "2026-11-01"}
     )
-    engine = TantivyEngine(tmp_path / "index", indexing.SPEC)
-    await engine.apply_settings()
-    try:
-        app = create_app(engine=engine, database_pool=False)
-        async with AsyncTestClient(app=app) as client:
-            page = await client.get("/programmes/boxes")
-    finally:
-        await engine.close()
+    page = await client.get("/programmes/boxes")
     assert page.status_code == 200
     words = text_of(page, "main")
     assert "199 of 200 boxes (99%)" in words
