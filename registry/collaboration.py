@@ -14,7 +14,7 @@ import datetime as dt
 from typing import Any
 
 from registry import changes
-from registry.accounts import Actor, organisation_by_slug, require
+from registry.accounts import Actor, organisation_by_slug, require, require_signed_in
 from registry.catalogue import solution_ref
 from registry.errors import Conflict, NotFound, PermissionDenied
 from registry.tables import Adoption, Interest, Sponsorship
@@ -32,9 +32,7 @@ def _open_for_collaboration(solution: dict) -> None:
 async def _target(actor: Actor, solution_slug: str, organisation_slug: str, action: str):
     """The solution and the organisation acted for, once the actor is known to be allowed to
     act for it; every service here calls this before reading any other input."""
-    if not (actor.signed_in or actor.is_system):
-        # Refused before anything is looked up, with the refusal `require` gives them.
-        require(actor, action, {"id": None, "name": ""})
+    require_signed_in(actor)  # before anything is looked up
     solution = await solution_ref(solution_slug, actor)
     organisation = await organisation_by_slug(organisation_slug)
     require(actor, action, organisation)

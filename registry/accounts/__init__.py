@@ -14,6 +14,7 @@ from registry.accounts.actors import (
     MembershipRef,
     require,
     require_digital_office,
+    require_signed_in,
     system_actor,
 )
 from registry.accounts.passwords import (
@@ -81,6 +82,7 @@ __all__ = [
     "password_matches",
     "require",
     "require_digital_office",
+    "require_signed_in",
     "sign_in",
     "start_session",
     "system_actor",

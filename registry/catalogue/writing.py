@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from registry import audit, db, markdown
-from registry.accounts import Actor, require
+from registry.accounts import Actor, require, require_signed_in
 from registry.catalogue.fields import (
     CURATOR_FIELDS,
     DETAIL_TABLES,
@@ -42,18 +42,11 @@ SLUG_TAKEN = "That web address name is taken; choose another"
 # -- who may write ----------------------------------------------------------------------------
 
 
-def _refuse_anonymous(actor: Actor, action: str) -> None:
-    """Someone not signed in gets the refusal `require` gives them, before any input is read.
-    (No organisation id matches `None`, so `require` always refuses them.)"""
-    if not (actor.signed_in or actor.is_system):
-        require(actor, action, {"id": None, "name": ""})
-
-
 async def _may_create(actor: Actor, data: Mapping[str, Any]) -> None:
     """Refuse a creation before validating anything: by the actor's role in the owner the input
     names, or, where it names no organisation in the registry, by whether they may register a
     solution for any organisation at all (the missing owner is then reported with the rest)."""
-    _refuse_anonymous(actor, "solution.create")
+    require_signed_in(actor)
     owner_slug = data.get("owner")
     owner = None
     if isinstance(owner_slug, str) and 0 < len(owner_slug.strip()) <= 80:
@@ -159,7 +152,7 @@ async def update_solution(
     actor: Actor, slug: str, changes: Mapping[str, Any], expected_version: int
 ) -> SolutionView:
     """Apply `changes` (any subset of the fields) to the solution as of `expected_version`."""
-    _refuse_anonymous(actor, "solution.edit")
+    require_signed_in(actor)
     current = await get_solution(slug, actor)
     _may_edit(actor, current, "solution.edit")
     if changes.get("status") == "retired":
@@ -250,7 +243,7 @@ async def update_solution(
 
 
 async def publish_solution(actor: Actor, slug: str, expected_version: int) -> SolutionView:
-    _refuse_anonymous(actor, "solution.edit")
+    require_signed_in(actor)
     current = await get_solution(slug, actor)
     _may_edit(actor, current)
     if current.status != "draft":
@@ -266,7 +259,7 @@ async def retire_solution(actor: Actor, slug: str, expected_version: int) -> Sol
 
 async def editable_solution(actor: Actor, slug: str) -> SolutionView:
     """A solution the actor may edit (as `get_solution` gives it), or the refusal."""
-    _refuse_anonymous(actor, "solution.edit")
+    require_signed_in(actor)
     view = await get_solution(slug, actor)
     _may_edit(actor, view)
     if view.status == "retired":
