@@ -3,7 +3,8 @@
 The web layer maps any of them to a response in one place (`registry.web.errors`): the error
 shape `{"error": {"code", "message", "fields"}}` for the API, an error page (or, for
 `SignInRequired`, the sign-in page) for people. Services raise these and never speak HTTP
-themselves; `status` is the one fact about HTTP they carry.
+themselves; `status` is the one fact about HTTP they carry. (Services refuse someone not signed
+in with `PermissionDenied`; `SignInRequired` is raised by pages that need a signed-in person.)
 """
 
 from __future__ import annotations

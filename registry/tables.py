@@ -69,7 +69,7 @@ class Solution(Table):
     description = Text(default="")  # Markdown
     description_html = Text(default="")  # the description rendered and sanitised when saved
     owner = ForeignKey(references=Organisation, on_delete=OnDelete.restrict, index=True)
-    status = Varchar(length=20)  # vocabulary.STATUSES[kind]
+    status = Varchar(length=20)  # one of its kind's statuses (catalogue/kinds.py)
     service_areas = JSON(default=[])
     characteristics = JSON(default=[])
     tags = JSON(default=[])

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 from typing import Any
@@ -429,7 +429,3 @@ def spdx_expression(value: str) -> str | None:
     if licensing.unknown_license_keys(parsed):
         return None
     return str(parsed)
-
-
-def choices_of(values: Iterable[str], options: Mapping[str, str]) -> list[str]:
-    return [v for v in values if v in options]

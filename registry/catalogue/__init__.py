@@ -1,6 +1,6 @@
-"""Solutions: what each kind is made of (`fields`), reading them (`reading`, into the typed
-views of `views`), what councils do about them (`activity`) and creating, editing, publishing
-and retiring them (`writing`).
+"""Solutions: what each kind is made of (`kinds`, checked field by field in `fields`), reading
+them (`reading`, into the typed views of `views`), what councils do about them (`activity`),
+searching them (`searching`) and creating, editing, publishing and retiring them (`writing`).
 
 Every write takes the `Actor` doing it, checks their membership of the owning organisation,
 validates the whole record, carries the version the caller read (a stale one is refused with

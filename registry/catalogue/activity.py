@@ -201,8 +201,8 @@ async def solution_with_activity(slug: str, actor: Actor) -> SolutionWithActivit
 
 def may_read_pledge_note(actor: Actor, owner_id: int, pledger_slug: str) -> bool:
     """A pledge's note is written for the solution's owner: only they, the pledging
-    organisation's members and the Digital Office's curators read it. Nobody is told on the form
-    that it is public, so it is not."""
+    organisation's members and the Digital Office's curators read it, as the pledge form
+    says."""
     return (
         actor.is_system
         or actor.is_digital_office

@@ -182,12 +182,6 @@ class Kind:
     def all_fields(self) -> tuple[Field, ...]:
         return COMMON + self.fields
 
-    def field(self, name: str) -> Field:
-        for candidate in self.all_fields:
-            if candidate.name == name:
-                return candidate
-        raise KeyError(name)
-
 
 COMMON: tuple[Field, ...] = (
     Field("slug", "Slug", "slug", shown=False),
@@ -423,10 +417,6 @@ KINDS: dict[str, Kind] = {
         ),
     ),
 }
-
-
-def kind(name: str) -> Kind:
-    return KINDS[name]
 
 
 def status_options(kind_name: str) -> dict[str, str]:

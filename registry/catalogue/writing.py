@@ -25,6 +25,7 @@ from registry.catalogue.fields import (
     free_slug,
     resolve_organisations,
 )
+from registry.catalogue.kinds import KINDS
 from registry.catalogue.reading import editable_fields, get_solution
 from registry.catalogue.views import SolutionView
 from registry.changes import change as new_change
@@ -33,7 +34,7 @@ from registry.errors import Conflict, NotFound, PermissionDenied, ValidationFail
 from registry.organisations import organisation_by_slug
 from registry.tables import Solution
 from registry.validation import Checker
-from registry.vocabulary import PUBLISHED_STATUS, SOLUTION_KINDS
+from registry.vocabulary import SOLUTION_KINDS
 
 # One answer for every slug in use, whether or not the actor may see the solution holding it,
 # so that choosing a slug never tells anyone an unpublished draft exists.
@@ -249,7 +250,7 @@ async def publish_solution(actor: Actor, slug: str, expected_version: int) -> So
     if current.status != "draft":
         raise Conflict(f"{current.title} is already published")
     return await update_solution(
-        actor, slug, {"status": PUBLISHED_STATUS[current.kind]}, expected_version
+        actor, slug, {"status": KINDS[current.kind].published_status}, expected_version
     )
 
 

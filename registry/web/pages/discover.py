@@ -20,6 +20,7 @@ from litestar.response import Template
 
 from registry.catalogue import list_solutions
 from registry.catalogue.searching import FILTERS, SORTS, SolutionSearch, parse, search
+from registry.catalogue.views import SolutionSummary
 from registry.tables import Organisation
 from registry.web.pages.common import page
 from search import MAX_TOTAL_HITS, SearchEngine, SearchResult, SearchUnavailable
@@ -70,7 +71,7 @@ class DiscoverPage:
     asked: SolutionSearch
     result: SearchResult | None
     degraded: bool
-    listing: list[dict]
+    listing: list[SolutionSummary]
     listing_total: int
     organisation_names: dict[str, str]
     cap: int = MAX_TOTAL_HITS
