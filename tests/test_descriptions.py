@@ -92,7 +92,9 @@ async def test_the_solution_page_shows_the_html_made_when_the_description_was_sa
     assert description_of(await client.get("/solutions/booking")).count("As saved") == 1
 
 
-async def test_editing_the_description_stores_its_new_html_and_nothing_else_renders_it(fife):
+async def test_editing_the_description_stores_its_new_html_and_nothing_else_renders_it(
+    fife, monkeypatch
+):
     owner = fife
     await make_solution("platform", owner, slug="booking", description="Old *words*.")
     view = await catalogue.get_solution("booking", SYSTEM)
@@ -100,10 +102,16 @@ async def test_editing_the_description_stores_its_new_html_and_nothing_else_rend
     saved = await catalogue.update_solution(SYSTEM, "booking", {"description": new}, view.version)
     assert saved.description_html == markdown.render(new)
     assert 'rel="noopener noreferrer nofollow"' in saved.description_html
+    assert "href=\"javascript:" not in saved.description_html  # left as words, not a link
+
+    rendered = []
+    real_render = markdown.render
+    monkeypatch.setattr(markdown, "render", lambda text: rendered.append(text) or real_render(text))
     saved = await catalogue.update_solution(
         SYSTEM, "booking", {"title": "Booking rooms"}, saved.version
     )
     assert "New <a" in saved.description_html
+    assert rendered == []  # a title edit leaves the stored HTML alone
 
 
 async def test_programme_and_milestone_pages_show_their_stored_html(digital_office, client):

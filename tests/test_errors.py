@@ -13,7 +13,7 @@ from registry import errors
 from registry.web.errors import EXCEPTION_HANDLERS
 from registry.web.pages import PAGE_CONTROLLERS
 from registry.web.templating import template_config
-from tests.web import heading
+from tests.web import heading, text_of
 
 RAISED = {
     "sign-in": errors.SignInRequired(),
@@ -75,6 +75,8 @@ async def test_people_get_an_error_page_with_the_same_status(client, name):
     assert response.status_code == STATUSES[name][0]
     assert response.headers["content-type"].startswith("text/html")
     assert heading(response)
+    if name != "sign-in":
+        assert text_of(response, "#error-message") == RAISED[name].message
 
 
 async def test_people_who_must_sign_in_are_sent_to_sign_in_and_brought_back(client):
