@@ -202,3 +202,13 @@ async def test_a_stored_script_comes_back_escaped_in_every_highlight(db, search_
                 .replace("</mark>", "")
                 .startswith("&lt;script&gt;alert(1)&lt;/script&gt;")
             )
+
+
+@pytest.mark.parametrize("path", ["/api/v1/search", "/"])
+async def test_a_filter_value_too_long_as_given_is_refused_naming_it(seeded_client, path):
+    too_long = " " + "x" * 199 + " "  # 201 characters as sent, 199 once trimmed
+    response = await seeded_client.get(path, params={"owner": too_long})
+    assert response.status_code == 422
+    assert "each owner must be 200 characters or fewer" in response.text
+    fine = await seeded_client.get(path, params={"owner": "x" * 200})
+    assert fine.status_code == 200

@@ -48,6 +48,7 @@ OTHER_PARAMETERS = {"q", "sort", "page", "per_page"}
 MAX_QUERY_LENGTH = 200
 CROP_WORDS = 30
 MAX_VALUES = 50
+MAX_VALUE_LENGTH = 200  # characters of one filter value, as given
 # Digits 0-9 only: str.isdigit() also takes "²" and other scripts' digits, which int() refuses.
 _WHOLE_NUMBER = re.compile(r"[0-9]{1,9}")
 
@@ -103,11 +104,12 @@ def parse(params: Mapping[str, Sequence[str]], *, max_per_page: int = 100) -> So
         )
     filters: dict[str, list[str]] = {}
     for name in FILTERS:
-        values = [v.strip() for v in params.get(name, []) if v.strip()]
+        given = params.get(name, [])
+        values = [v.strip() for v in given if v.strip()]
         if len(values) > MAX_VALUES:
             problems[name] = f"{name} can have at most {MAX_VALUES} values"
-        elif any(len(v) > 200 for v in values):
-            problems[name] = f"each {name} must be 200 characters or fewer"
+        elif any(len(v) > MAX_VALUE_LENGTH for v in given):
+            problems[name] = f"each {name} must be {MAX_VALUE_LENGTH} characters or fewer"
         elif values:
             filters[name] = list(dict.fromkeys(values))
     if problems:
