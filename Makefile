@@ -9,6 +9,10 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 # The PostgreSQL server the second test run uses (a throwaway database is created on it).
 TEST_POSTGRES_URL ?= postgresql://postgres@127.0.0.1:5432/test
+# Test processes run side by side (pytest-xdist): `auto` is one per core. Tests marked `serial`
+# measure timing, so they run afterwards on their own.
+TEST_WORKERS ?= auto
+PYTEST_PARALLEL = $(BIN)/pytest -n $(TEST_WORKERS) --dist loadfile
 
 .DEFAULT_GOAL := help
 .PHONY: help install demo-accounts run serve test test-sqlite test-fast test-postgres test-api test-browser lint fmt migrate seed reindex worker search-check bench clean
@@ -51,20 +55,22 @@ test: install ## Run the whole suite on SQLite, then on PostgreSQL
 	$(MAKE) --no-print-directory test-postgres
 
 test-sqlite: install ## Run the suite on SQLite only
-	REGISTRY_TEST_DATABASE=sqlite $(BIN)/pytest
+	REGISTRY_TEST_DATABASE=sqlite $(PYTEST_PARALLEL) -m "not serial"
+	REGISTRY_TEST_DATABASE=sqlite $(BIN)/pytest -m serial
 
 test-api: install ## Check the JSON API against its OpenAPI document (schemathesis), on both databases
 	REGISTRY_TEST_DATABASE=sqlite $(BIN)/pytest tests/test_api_contract.py
 	REGISTRY_TEST_DATABASE=postgres TEST_POSTGRES_URL=$(TEST_POSTGRES_URL) $(BIN)/pytest tests/test_api_contract.py
 
 test-fast: install ## The edit loop: the suite on SQLite without the browser tests
-	REGISTRY_TEST_DATABASE=sqlite $(BIN)/pytest -m "not browser" -q
+	REGISTRY_TEST_DATABASE=sqlite $(PYTEST_PARALLEL) -m "not browser and not serial" -q
 
 test-browser: install ## Run only the browser and accessibility tests (needs /usr/bin/chromium)
 	REGISTRY_TEST_DATABASE=sqlite $(BIN)/pytest -m browser
 
 test-postgres: install ## Run the database tests on PostgreSQL (TEST_POSTGRES_URL)
-	REGISTRY_TEST_DATABASE=postgres TEST_POSTGRES_URL=$(TEST_POSTGRES_URL) $(BIN)/pytest -m "not no_database"
+	REGISTRY_TEST_DATABASE=postgres TEST_POSTGRES_URL=$(TEST_POSTGRES_URL) $(PYTEST_PARALLEL) -m "not no_database and not serial"
+	REGISTRY_TEST_DATABASE=postgres TEST_POSTGRES_URL=$(TEST_POSTGRES_URL) $(BIN)/pytest -m "serial and not no_database"
 
 lint: install ## Check style with ruff
 	$(BIN)/ruff check .

@@ -67,6 +67,7 @@ def hasher(monkeypatch) -> CountingHasher:
 # -- the event loop stays free ----------------------------------------------------------------
 
 
+@pytest.mark.serial
 async def test_other_work_stays_prompt_while_passwords_are_checked(db, monkeypatch):
     # A deliberately costly hash, so a check run on the event loop would show as a long stall.
     costly = PasswordHasher(time_cost=4, memory_cost=65536, parallelism=1)
