@@ -380,4 +380,3 @@ def write_publiccode(facts: Publiccode) -> str:
     if not reading.valid:
         raise NotWritable(reading.errors)
     return text
-

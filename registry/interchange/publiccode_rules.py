@@ -34,36 +34,40 @@ SOFTWARE_TYPES = (
 )  # fmt: skip
 MAINTENANCE_TYPES = ("internal", "contract", "community", "none")
 SUGGESTED_PLATFORMS = ("web", "windows", "mac", "linux", "ios", "android")
-SCOPES = frozenset(
-    "agriculture culture defence education emergency-services employment energy environment "
-    "finance-and-economic-development foreign-affairs government healthcare infrastructures "
-    "justice local-authorities manufacturing research science-and-technology security society "
-    "sport tourism transportation welfare".split()
-)
-CATEGORIES = frozenset(
-    "accounting agile-project-management applicant-tracking application-development "
-    "appointment-scheduling backup billing-and-invoicing blog budgeting business-intelligence "
-    "business-process-management cad call-center-management cloud-management collaboration "
-    "communications compliance-management contact-management content-management crm "
-    "customer-service-and-support data-analytics data-collection data-visualization design "
-    "design-system digital-asset-management digital-citizenship document-management "
-    "donor-management e-commerce e-signature educational-content email-management "
-    "email-marketing employee-management enterprise-project-management "
-    "enterprise-social-networking erp event-management facility-management "
-    "feedback-and-reviews-management financial-reporting fleet-management fundraising "
-    "gamification geographic-information-systems grant-management graphic-design help-desk hr "
-    "ide identity-management instant-messaging integrated-library-system inventory-management "
-    "it-asset-management it-development it-management it-security it-service-management "
-    "knowledge-management learning-management-system marketing mind-mapping mobile-marketing "
-    "mobile-payment network-management office online-booking online-community payment-gateway "
-    "payroll predictive-analysis procurement productivity-suite project-collaboration "
-    "project-management property-management real-estate-management regulations-and-directives "
-    "remote-support resource-management sales-management seo service-desk "
-    "social-media-management survey talent-management task-management taxes-management "
-    "test-management time-management time-tracking translation video-conferencing "
-    "video-editing visitor-management voip warehouse-management web-collaboration "
-    "web-conferencing whistleblowing website-builder workflow-management other".split()
-)
+SCOPES = frozenset((
+    "agriculture", "culture", "defence", "education", "emergency-services", "employment",
+    "energy", "environment", "finance-and-economic-development", "foreign-affairs", "government",
+    "healthcare", "infrastructures", "justice", "local-authorities", "manufacturing", "research",
+    "science-and-technology", "security", "society", "sport", "tourism", "transportation",
+    "welfare",
+))  # fmt: skip
+CATEGORIES = frozenset((
+    "accounting", "agile-project-management", "applicant-tracking", "application-development",
+    "appointment-scheduling", "backup", "billing-and-invoicing", "blog", "budgeting",
+    "business-intelligence", "business-process-management", "cad", "call-center-management",
+    "cloud-management", "collaboration", "communications", "compliance-management",
+    "contact-management", "content-management", "crm", "customer-service-and-support",
+    "data-analytics", "data-collection", "data-visualization", "design", "design-system",
+    "digital-asset-management", "digital-citizenship", "document-management", "donor-management",
+    "e-commerce", "e-signature", "educational-content", "email-management", "email-marketing",
+    "employee-management", "enterprise-project-management", "enterprise-social-networking", "erp",
+    "event-management", "facility-management", "feedback-and-reviews-management",
+    "financial-reporting", "fleet-management", "fundraising", "gamification",
+    "geographic-information-systems", "grant-management", "graphic-design", "help-desk", "hr",
+    "ide", "identity-management", "instant-messaging", "integrated-library-system",
+    "inventory-management", "it-asset-management", "it-development", "it-management",
+    "it-security", "it-service-management", "knowledge-management", "learning-management-system",
+    "marketing", "mind-mapping", "mobile-marketing", "mobile-payment", "network-management",
+    "office", "online-booking", "online-community", "payment-gateway", "payroll",
+    "predictive-analysis", "procurement", "productivity-suite", "project-collaboration",
+    "project-management", "property-management", "real-estate-management",
+    "regulations-and-directives", "remote-support", "resource-management", "sales-management",
+    "seo", "service-desk", "social-media-management", "survey", "talent-management",
+    "task-management", "taxes-management", "test-management", "time-management", "time-tracking",
+    "translation", "video-conferencing", "video-editing", "visitor-management", "voip",
+    "warehouse-management", "web-collaboration", "web-conferencing", "whistleblowing",
+    "website-builder", "workflow-management", "other",
+))  # fmt: skip
 DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 URI_RE = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:\S+$")
 IPA_CODE_RE = re.compile(r"^[a-z0-9_]{2,}$")
@@ -188,7 +192,8 @@ class _Checker:
             return
         parts = urlsplit(text.strip())
         schemes = ("http", "https") if web else ("http", "https", "git", "ssh", "svn", "ftp")
-        if parts.scheme.lower() not in schemes or not parts.netloc or any(c.isspace() for c in text):
+        spaced = any(c.isspace() for c in text)
+        if parts.scheme.lower() not in schemes or not parts.netloc or spaced:
             kind = "an http(s) URL" if web else "a URL with its scheme (https://…)"
             self.error(key, f"must be {kind}")
 
@@ -272,9 +277,8 @@ class _Checker:
         self.mapping(doc, "", fields)
         for name in ("name", "url", "developmentStatus", "softwareType"):
             self.required(doc, name, "")
-        if not isinstance(doc.get("platforms"), list) or not doc.get("platforms"):
-            if "platforms" not in doc or doc.get("platforms") in (None, []):
-                self.error("platforms", "required: at least one platform")
+        if doc.get("platforms") is None:
+            self.error("platforms", "required: at least one platform")
         if v < (0, 4):
             self.required(doc, "releaseDate", "")
         if v < (0, 4):
@@ -307,8 +311,11 @@ class _Checker:
     def platforms(self, value: Any, key: str) -> None:
         def known(text: str, path: str) -> None:
             if text not in SUGGESTED_PLATFORMS:
-                self.warn(path, f'"{text}" is not one of the named platforms '
-                          f"({', '.join(SUGGESTED_PLATFORMS)})")
+                self.warn(
+                    path,
+                    f'"{text}" is not one of the named platforms '
+                    f"({', '.join(SUGGESTED_PLATFORMS)})",
+                )
 
         names = self.strings(value, key, known)
         if names == []:
@@ -498,10 +505,14 @@ class _Checker:
             if section is not None:
                 self.required(section, "name", path)
 
-        self.mapping(value, key, {
-            kind: lambda x, k: self.objects(x, k, dependency)
-            for kind in ("open", "proprietary", "hardware")
-        })
+        self.mapping(
+            value,
+            key,
+            {
+                kind: lambda x, k: self.objects(x, k, dependency)
+                for kind in ("open", "proprietary", "hardware")
+            },
+        )
 
     def italian(self, value: Any, key: str) -> None:
         if key == "it":

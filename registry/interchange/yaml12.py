@@ -57,7 +57,7 @@ class _Loader(yaml.SafeLoader):
 
 
 for _tag, _pattern in _CORE.items():
-    _Loader.add_implicit_resolver(_tag, _pattern, list("-+0123456789.~nNtTfF") + [""])
+    _Loader.add_implicit_resolver(_tag, _pattern, [*"-+0123456789.~nNtTfF", ""])
 
 
 @dataclass(frozen=True)
@@ -77,9 +77,8 @@ def decode_utf8(data: bytes) -> str:
     except UnicodeDecodeError as error:
         line = data[: error.start].count(b"\n") + 1
         raise YamlRefused(
-            "the file is not UTF-8 text (byte 0x%02X on line %d is not UTF-8; "
-            "it looks like Latin-1 or Windows-1252): save it as UTF-8"
-            % (data[error.start], line),
+            f"the file is not UTF-8 text (byte 0x{data[error.start]:02X} on line {line} is "
+            "not UTF-8; it looks like Latin-1 or Windows-1252): save it as UTF-8",
             line,
         ) from None
     return text.removeprefix("\ufeff")
@@ -90,7 +89,7 @@ def load(data: bytes) -> Loaded:
     text = decode_utf8(data)
     _check_shape(text)
     try:
-        node = yaml.compose(text, Loader=_Loader)  # noqa: S506 (our SafeLoader subclass)
+        node = yaml.compose(text, Loader=_Loader)
     except yaml.MarkedYAMLError as error:
         raise _refusal(error) from None
     except yaml.YAMLError as error:
@@ -115,7 +114,7 @@ def _check_shape(text: str) -> None:
     depth = 0
     documents = 0
     try:
-        for event in yaml.parse(text, Loader=_Loader):  # noqa: S506
+        for event in yaml.parse(text, Loader=_Loader):
             if isinstance(event, yaml.DocumentStartEvent):
                 documents += 1
                 if documents > 1:
