@@ -1,7 +1,9 @@
 """The embedded search engine: a Tantivy index in a local directory, behaving like Meilisearch.
 
-Relevance follows Meilisearch's default rules as far as users can tell (see `query`) and
-its ties keep Tantivy's index order, deterministic like Meilisearch's internal ids; a requested
+Relevance follows Meilisearch's default rules: the query syntax is read as Meilisearch reads it
+(`search.query_syntax`), Tantivy's scores order the matches roughly (see `query`) and the first
+`rank.WINDOW` hits are ordered exactly by the rules (see `rank`), ties in index order like
+Meilisearch's internal ids; a requested
 sort, and the plain listing of an empty query, is a strict order ending in the primary key.
 Facet counts come from the same query as the hits, so they describe exactly the filtered result
 set, and are cached per index state because the plain listing is the commonest search and its

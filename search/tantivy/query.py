@@ -1,14 +1,16 @@
 """How a `SearchQuery` becomes Tantivy queries and collections for the embedded engine.
 
-Each query word becomes a disjunction over every searchable field of: the exact word, the word
-as a prefix (last word only) and the word with one or two typos (when long enough), each with a
-constant score from `Scores`, so that a document's total score sorts the way Meilisearch's
-ranking rules do: more matched words, then fewer typos, then an earlier field, then whole words
-over prefixes. The first word is required and the others optional, as with Meilisearch's default
-matching strategy. Filters are exact terms (any of a field's values) that add nothing to the
-score. Facet counts come from one terms aggregation over the same query, except that without
-query words the counts of multi-valued fields are read from the term dictionary walked under the
-filters, several times faster.
+Each query term (see `plan`) becomes a disjunction over every searchable field of the units that
+cover it: the exact word, the word as a prefix (last word only), the word with one or two typos
+(when long enough), a phrase, a split word or an n-gram, each with a constant score from `Scores`,
+so that a document's total score sorts the way Meilisearch's first rules do: more matched terms,
+then fewer typos, then an earlier field, then whole words over prefixes (`rank` then orders the
+best hits by all of the rules). The first term is required and the others optional, as with
+Meilisearch's default matching strategy; excluded words and phrases must not match in any field.
+Filters are exact terms (any of a field's values) that add nothing to the score. Facet counts come
+from one terms aggregation over the same query, except that without query words the counts of
+multi-valued fields are read from the term dictionary walked under the filters, several times
+faster.
 """
 
 from __future__ import annotations
