@@ -1,8 +1,9 @@
 """The embedded search engine: a Tantivy index in a local directory, behaving like Meilisearch.
 
 Relevance follows Meilisearch's default rules: the query syntax is read as Meilisearch reads it
-(`search.query_syntax`), Tantivy's scores order the matches roughly (see `query`) and the first
-`rank.WINDOW` hits are ordered exactly by the rules (see `rank`), ties in index order like
+(`search.query_syntax`), Tantivy's scores order the matches roughly (see `query`) and a search
+with at most `rank.WINDOW` matches is ordered exactly by the rules (see `rank`), ties in index
+order like
 Meilisearch's internal ids; a requested
 sort, and the plain listing of an empty query, is a strict order ending in the primary key.
 Facet counts come from the same query as the hits, so they describe exactly the filtered result
@@ -220,7 +221,10 @@ class TantivyEngine:
             elif rerank:
                 end = offset + query.per_page
                 found = searcher.search(tq, max(WINDOW, end), count=True)
-                documents = self._ranked(searcher, plan, found.hits, offset, end)
+                if (found.count or 0) <= WINDOW:
+                    documents = self._ranked(searcher, plan, found.hits, offset, end)
+                else:  # ordering many hits in Python would cost milliseconds a search
+                    documents = [_stored(searcher, a) for _, a in found.hits[offset:end]]
             else:
                 if query.sort:
                     order_by = sort_field(query.sort[0].name, query.sort[0].descending)
