@@ -13,10 +13,18 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
+from search.query_syntax import query_problem
 from search.types import Field, FieldKind, IndexSpec
 
 INT64_MIN = -(2**63)
 INT64_MAX = 2**63 - 1
+
+
+def query_text_problem(text: str) -> str | None:
+    """Why a search box's text cannot be searched as written (too many exclusions, a phrase too
+    long), for the caller to refuse with a 4xx on its `q` field; None when it can. Within the
+    bounds nothing is refused: past the tenth term the rest is ignored, as Meilisearch does."""
+    return query_problem(text)
 
 
 def primary_key(spec: IndexSpec, document: Mapping[str, Any]) -> str:

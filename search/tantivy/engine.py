@@ -1,7 +1,10 @@
 """The embedded search engine: a Tantivy index in a local directory, behaving like Meilisearch.
 
-Relevance follows Meilisearch's default rules as far as users can tell (see `query`) and
-its ties keep Tantivy's index order, deterministic like Meilisearch's internal ids; a requested
+Relevance follows Meilisearch's default rules: the query syntax is read as Meilisearch reads it
+(`search.query_syntax`), Tantivy's scores order the matches roughly (see `query`) and a search
+with at most `rank.WINDOW` matches is ordered exactly by the rules (see `rank`), ties in index
+order like
+Meilisearch's internal ids; a requested
 sort, and the plain listing of an empty query, is a strict order ending in the primary key.
 Facet counts come from the same query as the hits, so they describe exactly the filtered result
 set, and are cached per index state because the plain listing is the commonest search and its
@@ -44,12 +47,14 @@ import tantivy
 
 from search.filters import NormalisedFilters, normalise_filters
 from search.highlight import join_values, mark_spans, snippet, strip_markers
+from search.query_syntax import parse as parse_query
 from search.tantivy import generations, manifest
 from search.tantivy.layout import DOC, PK, Layout, build_layout, sort_field, to_document
 from search.tantivy.live import LiveIndex, guard, open_writer, quietly
+from search.tantivy.plan import Plan, add_splits, make_plan
 from search.tantivy.query import Scores, build_query, facet_counts, python_sort_key
+from search.tantivy.rank import WINDOW, Ranker
 from search.tantivy.text import ANALYZER_NAME, HighlightMatcher, QueryWord, build_analyzer
-from search.tantivy.text import query_words as parse_words
 from search.types import (
     MAX_TOTAL_HITS,
     Documents,
@@ -133,6 +138,7 @@ class TantivyEngine:
         self._write_lock = threading.Lock()
         self._rebuild_lock = asyncio.Lock()
         self._journal: list[tuple[str, list[Any]]] | None = None
+        self._splits: tuple[Any, dict[str, Any]] = (None, {})
         self._closed = False
 
     # -- the protocol -------------------------------------------------------------------------
@@ -196,12 +202,15 @@ class TantivyEngine:
         self, query: SearchQuery, filters: NormalisedFilters, started: float
     ) -> SearchResult:
         live = self._live.current()
-        words = parse_words(query.text)
-        tq = build_query(self._layout, self._scores, words, filters)
+        plan = make_plan(parse_query(query.text))
         offset = (query.page - 1) * query.per_page
+        rerank = bool(plan.terms) and not query.sort and offset < WINDOW
 
         def run() -> tuple[int, list[dict[str, Any]], dict[str, dict[str, int]]]:
             searcher, version = self._live.searcher(live)
+            if plan.splittable:
+                add_splits(plan, self._layout, searcher, self._splits_of(version))
+            tq = build_query(self._layout, self._scores, plan, filters)
             if len(query.sort) > 1:
                 # Tantivy orders by one field; several (rare) are sorted here, at a cost that
                 # grows with the number of matches
@@ -209,11 +218,18 @@ class TantivyEngine:
                 documents = [_stored(searcher, address) for _, address in found.hits]
                 documents.sort(key=python_sort_key(self._layout, query.sort))
                 documents = documents[offset : offset + query.per_page]
+            elif rerank:
+                end = offset + query.per_page
+                found = searcher.search(tq, max(WINDOW, end), count=True)
+                if (found.count or 0) <= WINDOW:
+                    documents = self._ranked(searcher, plan, found.hits, offset, end)
+                else:  # ordering many hits in Python would cost milliseconds a search
+                    documents = [_stored(searcher, a) for _, a in found.hits[offset:end]]
             else:
                 if query.sort:
                     order_by = sort_field(query.sort[0].name, query.sort[0].descending)
                 else:
-                    order_by = None if words else PK
+                    order_by = None if plan.terms else PK
                 found = searcher.search(
                     tq,
                     query.per_page,
@@ -225,7 +241,12 @@ class TantivyEngine:
                 documents = [_stored(searcher, address) for _, address in found.hits]
             facets: dict[str, dict[str, int]] = {}
             if query.facets:
-                key = (version, tuple(words), tuple(sorted(filters.items())), query.facets)
+                asked = (
+                    tuple(plan.units),
+                    tuple(plan.excluded_words),
+                    tuple(plan.excluded_phrases),
+                )
+                key = (version, asked, tuple(sorted(filters.items())), query.facets)
                 facets = self._facets.get(key) or self._facets.put(
                     key,
                     facet_counts(
@@ -234,20 +255,49 @@ class TantivyEngine:
                         tq,
                         query.facets,
                         self.max_facet_values,
-                        has_words=bool(words),
+                        has_words=bool(plan.terms),
                     ),
                 )
             return found.count or 0, documents, facets
 
         total, documents, facets = guard(run, f"the search index in {live.path} is unreadable")
         return SearchResult(
-            hits=self._hits(documents, words, query),
+            hits=self._hits(documents, plan.query_words(), query),
             total=min(total, MAX_TOTAL_HITS),  # counted as Meilisearch counts (see the cap)
             facets=facets,
             took_ms=(time.perf_counter() - started) * 1000,
             page=query.page,
             per_page=query.per_page,
         )
+
+    def _ranked(
+        self,
+        searcher: tantivy.Searcher,
+        plan: Plan,
+        hits: list[tuple[float, tantivy.DocAddress]],
+        offset: int,
+        end: int,
+    ) -> list[dict[str, Any]]:
+        """The documents of hits `offset` to `end`, the first `WINDOW` hits in Meilisearch's
+        order (ties in index order) and the rest in the index's."""
+        ranker = Ranker(plan, self.spec.searchable)
+        window = []
+        for _, address in hits[:WINDOW]:
+            document = _stored(searcher, address)
+            window.append((ranker.key(document), address.segment_ord, address.doc, document))
+        window.sort(key=lambda entry: entry[:3])
+        ordered = [entry[3] for entry in window[offset:end]]
+        ordered += [_stored(searcher, address) for _, address in hits[max(offset, WINDOW) : end]]
+        return ordered
+
+    def _splits_of(self, version: Any) -> dict[str, Any]:
+        """The best splits of query words found in this version of the index."""
+        if self._splits[0] != version:
+            self._splits = (version, {})
+        cache = self._splits[1]
+        if len(cache) > 10_000:
+            cache.clear()
+        return cache
 
     def _hits(
         self, documents: list[dict[str, Any]], words: list[QueryWord], query: SearchQuery

@@ -26,7 +26,7 @@ from search.validation import field_values, primary_key
 
 PK = "_pk"
 DOC = "_doc"
-LAYOUT_VERSION = 1
+LAYOUT_VERSION = 2
 
 _SORT_KEY_CHARS = 200  # titles longer than this tie and fall back to the primary key
 _INT_OFFSET = 2**63
@@ -78,8 +78,8 @@ def build_layout(spec: IndexSpec) -> Layout:
     described.append(["bytes", DOC])
     for f in spec.fields:
         if f.name in spec.searchable:
-            # frequencies are enough: scores are built from which words match where
-            text(text_field(f.name), ANALYZER_NAME, False, "freq")
+            # positions, for phrases and split words (scores are built from which words match)
+            text(text_field(f.name), ANALYZER_NAME, False, "position")
         if f.kind is FieldKind.KEYWORD or (f.kind is FieldKind.TEXT and f.name in spec.filterable):
             text(keyword_field(f.name), "raw", True, "basic")
         if f.kind is FieldKind.INTEGER:

@@ -1,14 +1,16 @@
 """How a `SearchQuery` becomes Tantivy queries and collections for the embedded engine.
 
-Each query word becomes a disjunction over every searchable field of: the exact word, the word
-as a prefix (last word only) and the word with one or two typos (when long enough), each with a
-constant score from `Scores`, so that a document's total score sorts the way Meilisearch's
-ranking rules do: more matched words, then fewer typos, then an earlier field, then whole words
-over prefixes. The first word is required and the others optional, as with Meilisearch's default
-matching strategy. Filters are exact terms (any of a field's values) that add nothing to the
-score. Facet counts come from one terms aggregation over the same query, except that without
-query words the counts of multi-valued fields are read from the term dictionary walked under the
-filters, several times faster.
+Each query term (see `plan`) becomes a disjunction over every searchable field of the units that
+cover it: the exact word, the word as a prefix (last word only), the word with one or two typos
+(when long enough), a phrase, a split word or an n-gram, each with a constant score from `Scores`,
+so that a document's total score sorts the way Meilisearch's first rules do: more matched terms,
+then fewer typos, then an earlier field, then whole words over prefixes (`rank` then orders the
+best hits by all of the rules). The first term is required and the others optional, as with
+Meilisearch's default matching strategy; excluded words and phrases must not match in any field.
+Filters are exact terms (any of a field's values) that add nothing to the score. Facet counts come
+from one terms aggregation over the same query, except that without query words the counts of
+multi-valued fields are read from the term dictionary walked under the filters, several times
+faster.
 """
 
 from __future__ import annotations
@@ -20,13 +22,15 @@ import tantivy
 
 from search.filters import NormalisedFilters
 from search.tantivy.layout import Layout, sort_key, text_field
-from search.tantivy.text import MAX_QUERY_WORDS, QueryWord
+from search.tantivy.plan import Plan, Unit
+from search.tantivy.text import MAX_QUERY_WORDS
 from search.types import FieldKind, SortField
 from search.validation import field_values, primary_key
 
 _Q = tantivy.Query
 _MUST = tantivy.Occur.Must
 _SHOULD = tantivy.Occur.Should
+_MUST_NOT = tantivy.Occur.MustNot
 
 
 class Scores:
@@ -55,29 +59,55 @@ class Scores:
 
 
 def build_query(
-    layout: Layout, scores: Scores, words: list[QueryWord], filters: NormalisedFilters
+    layout: Layout, scores: Scores, plan: Plan, filters: NormalisedFilters
 ) -> tantivy.Query:
     clauses: list[tuple[tantivy.Occur, tantivy.Query]] = []
-    for position, word in enumerate(words[:MAX_QUERY_WORDS]):
-        # Meilisearch's default "last" strategy drops words from the end, never the first
-        clauses.append((_MUST if position == 0 else _SHOULD, word_query(layout, scores, word)))
+    for index in range(plan.terms):
+        alternatives = []
+        for unit in plan.units:
+            if unit.first <= index <= unit.last:
+                alternatives.extend(unit_alternatives(layout, scores, unit))
+        # Meilisearch's default "last" strategy drops terms from the end, never the first
+        clauses.append((_MUST if index == 0 else _SHOULD, _Q.disjunction_max_query(alternatives)))
+    fields = [text_field(name) for name in layout.spec.searchable]
+    for term in plan.excluded_words:
+        for f in fields:
+            clauses.append((_MUST_NOT, _Q.term_query(layout.schema, f, term)))
+    for phrase in plan.excluded_phrases:
+        for f in fields:
+            if len(phrase) == 1:
+                clauses.append((_MUST_NOT, _Q.term_query(layout.schema, f, phrase[0])))
+            else:
+                clauses.append((_MUST_NOT, _Q.phrase_query(layout.schema, f, list(phrase))))
     for name, values in filters.items():
-        field = layout.exact_field(name)
+        exact_field = layout.exact_field(name)
         # term queries, not Tantivy's term set query: that one reads the field's whole fast
         # column (some 0.5 ms at 10,000 documents), these only the values' postings
-        terms = [_Q.term_query(layout.schema, field, value) for value in values]
+        terms = [_Q.term_query(layout.schema, exact_field, value) for value in values]
         exact = terms[0] if len(terms) == 1 else _Q.boolean_query([(_SHOULD, t) for t in terms])
         clauses.append((_MUST, _Q.const_score_query(exact, 0.0)))
-    if not clauses:
-        return _Q.all_query()
+    if not any(occur != _MUST_NOT for occur, _ in clauses):
+        if not clauses:
+            return _Q.all_query()
+        clauses.append((_MUST, _Q.all_query()))
     return _Q.boolean_query(clauses)
 
 
-def word_query(layout: Layout, scores: Scores, word: QueryWord) -> tantivy.Query:
+def unit_alternatives(layout: Layout, scores: Scores, unit: Unit) -> list[tantivy.Query]:
+    """The scored queries, one per searchable field and kind of match, for one `Unit`."""
     schema = layout.schema
     alternatives = []
     for rank, name in enumerate(layout.spec.searchable):
         field = text_field(name)
+        if unit.word is None:
+            if len(unit.phrase) == 1:
+                found = _Q.term_query(schema, field, unit.phrase[0])
+            else:
+                found = _Q.phrase_query(schema, field, list(unit.phrase))
+            score = scores.of(rank, unit.typos, whole=not unit.typos)
+            alternatives.append(_Q.const_score_query(found, score))
+            continue
+        word = unit.word
         exact = _Q.term_query(schema, field, word.term)
         alternatives.append(_Q.const_score_query(exact, scores.of(rank, 0, whole=True)))
         if word.prefix:
@@ -86,7 +116,7 @@ def word_query(layout: Layout, scores: Scores, word: QueryWord) -> tantivy.Query
         for typos in range(1, word.typos + 1):
             near = _Q.fuzzy_term_query(schema, field, word.term, distance=typos, prefix=word.prefix)
             alternatives.append(_Q.const_score_query(near, scores.of(rank, typos, whole=False)))
-    return _Q.disjunction_max_query(alternatives)
+    return alternatives
 
 
 def facet_counts(
