@@ -50,7 +50,10 @@ def _params(**values) -> dict:
 
 def _references(table, on_delete: OnDelete, **values) -> dict:
     return _params(
-        references=table, on_delete=on_delete, on_update=OnUpdate.cascade, target_column=None,
+        references=table,
+        on_delete=on_delete,
+        on_update=OnUpdate.cascade,
+        target_column=None,
         **values,
     )
 
