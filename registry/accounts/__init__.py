@@ -20,10 +20,16 @@ from registry.accounts.actors import (
 )
 from registry.accounts.invitations import (
     INVITATION_LIFETIME,
+    InvitationView,
+    Invited,
     accept_invitation,
     invitation_for_token,
 )
 from registry.accounts.members import (
+    Added,
+    Member,
+    MembersView,
+    PendingInvitation,
     add_person,
     cancel_invitation,
     change_role,
@@ -76,10 +82,16 @@ __all__ = [
     "SESSION_IDLE",
     "SESSION_LONGEST",
     "Actor",
+    "Added",
     "Conflict",
+    "InvitationView",
+    "Invited",
+    "Member",
+    "MembersView",
     "Membership",
     "MembershipRef",
     "Organisation",
+    "PendingInvitation",
     "TooManyAttempts",
     "User",
     "WebSession",
