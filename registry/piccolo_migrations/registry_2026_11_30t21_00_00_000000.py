@@ -1,16 +1,26 @@
 """Invitations: an organisation administrator invites an email address to a role, and the link
-they pass on is used once, before it expires. Only a hash of the link's token is stored."""
+they pass on is used once, before it expires. Only a hash of the link's token is stored.
+
+With them, two indexes for reading the audit trail back as history: by the record an event is
+about, and by the organisation it was done for (plain SQL both databases accept).
+"""
 
 from piccolo.apps.migrations.auto.migration_manager import MigrationManager
 from piccolo.columns.base import OnDelete, OnUpdate
 from piccolo.columns.column_types import ForeignKey, Serial, Timestamptz, Varchar
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.columns.indexes import IndexMethod
+from piccolo.engine import engine_finder
 from piccolo.table import Table
 
 ID = "2026-11-30T21:00:00:000000"
 VERSION = "1.38.0"
 DESCRIPTION = "Invitations to join an organisation, used once before they expire"
+
+INDEXES = {
+    "audit_event_by_subject": 'audit_event ("subject_type", "subject_id")',
+    "audit_event_by_organisation": 'audit_event ("organisation")',
+}
 
 
 def _id() -> Serial:
@@ -84,4 +94,17 @@ async def forwards():
             params=params,
             schema=None,
         )
+
+    async def create_indexes():
+        engine = engine_finder()
+        for name, target in INDEXES.items():
+            await engine.run_ddl(f"CREATE INDEX IF NOT EXISTS {name} ON {target}")
+
+    async def drop_indexes():
+        engine = engine_finder()
+        for name in INDEXES:
+            await engine.run_ddl(f"DROP INDEX IF EXISTS {name}")
+
+    manager.add_raw(create_indexes)
+    manager.add_raw_backwards(drop_indexes)
     return manager
