@@ -4,6 +4,7 @@ from registry.web.pages.account import AccountPages
 from registry.web.pages.discover import DiscoverPages
 from registry.web.pages.history import HistoryPages
 from registry.web.pages.organisations import InvitationPages, MemberPages, OrganisationPages
+from registry.web.pages.ownership import OwnershipPages
 from registry.web.pages.programmes import ProgrammePages
 from registry.web.pages.solutions import SolutionPages
 
@@ -16,4 +17,5 @@ PAGE_CONTROLLERS = [
     InvitationPages,
     ProgrammePages,
     HistoryPages,
+    OwnershipPages,
 ]
