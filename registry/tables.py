@@ -260,6 +260,22 @@ class SeedRecord(Table):
     loaded_at = Timestamptz(default=TimestamptzNow())
 
 
+class Invitation(Table):
+    """An organisation administrator's invitation of an email address to a role in their
+    organisation: used once, within its time. Only a hash of the link's token is kept, so the
+    table cannot be used to accept an invitation."""
+
+    token_hash = Varchar(length=64, unique=True, index=True)
+    organisation = ForeignKey(references=Organisation, on_delete=OnDelete.restrict, index=True)
+    email = Varchar(length=254)
+    role = Varchar(length=20)  # vocabulary.ROLES
+    invited_by = ForeignKey(references=User, on_delete=OnDelete.set_null, null=True)
+    created_at = Timestamptz(default=TimestamptzNow())
+    expires_at = Timestamptz(default=TimestamptzNow())
+    used_at = Timestamptz(null=True, default=None)
+    cancelled_at = Timestamptz(null=True, default=None)  # withdrawn, or replaced by a new one
+
+
 ALL_TABLES: list[type[Table]] = [
     Organisation,
     User,
@@ -281,4 +297,5 @@ ALL_TABLES: list[type[Table]] = [
     SeedRecord,
     WebSession,
     SignInLimit,
+    Invitation,
 ]

@@ -1,6 +1,7 @@
 """People and what they may do: actors and permissions (`actors`), users and memberships
 (`users`), passwords (`passwords`), sessions (`sessions`), signing in and its limits
-(`signing_in`), and the development demo accounts (`demo`).
+(`signing_in`), an organisation's members (`members`) and invitations to join one
+(`invitations`), and the development demo accounts (`demo`).
 
 Other modules import from `registry.accounts`; the names they use are re-exported here.
 """
@@ -16,6 +17,24 @@ from registry.accounts.actors import (
     require_digital_office,
     require_signed_in,
     system_actor,
+)
+from registry.accounts.invitations import (
+    INVITATION_LIFETIME,
+    InvitationView,
+    Invited,
+    accept_invitation,
+    invitation_for_token,
+)
+from registry.accounts.members import (
+    Added,
+    Member,
+    MembersView,
+    PendingInvitation,
+    add_person,
+    cancel_invitation,
+    change_role,
+    organisation_members,
+    remove_member,
 )
 from registry.accounts.passwords import (
     MIN_PASSWORD_LENGTH,
@@ -54,6 +73,7 @@ __all__ = [
     "ANY_ROLE",
     "ATTEMPT_WINDOW",
     "CURATION",
+    "INVITATION_LIFETIME",
     "MAX_FAILURES_PER_ACCOUNT",
     "MAX_FAILURES_PER_ACCOUNT_FROM_ADDRESS",
     "MAX_FAILURES_PER_ADDRESS",
@@ -62,24 +82,37 @@ __all__ = [
     "SESSION_IDLE",
     "SESSION_LONGEST",
     "Actor",
+    "Added",
     "Conflict",
+    "InvitationView",
+    "Invited",
+    "Member",
+    "MembersView",
     "Membership",
     "MembershipRef",
     "Organisation",
+    "PendingInvitation",
     "TooManyAttempts",
     "User",
     "WebSession",
+    "accept_invitation",
     "actor_for_session",
     "add_member",
+    "add_person",
     "authenticate",
+    "cancel_invitation",
+    "change_role",
     "check_password_rules",
     "clear_limits",
     "create_user",
     "end_session",
     "hash_password",
+    "invitation_for_token",
     "load_actor",
     "organisation_by_slug",
+    "organisation_members",
     "password_matches",
+    "remove_member",
     "require",
     "require_digital_office",
     "require_signed_in",

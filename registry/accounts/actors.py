@@ -30,9 +30,10 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "solution.retire": frozenset({"procurement", "org_admin"}),
     "membership.manage": frozenset({"org_admin"}),
 }
-# Actions the Digital Office's curators may take on any solution, whoever owns it. Acting *for*
-# an organisation (interest, pledges, adoption) is never among them.
-CURATION = frozenset({"solution.edit", "solution.retire"})
+# Actions the Digital Office's curators may take on any solution or organisation, whoever owns
+# it: curating records and keeping any organisation's memberships. Acting *for* an organisation
+# (interest, pledges, adoption) is never among them.
+CURATION = frozenset({"solution.edit", "solution.retire", "membership.manage"})
 
 
 @dataclass(frozen=True)

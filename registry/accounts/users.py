@@ -10,6 +10,7 @@ import datetime as dt
 
 from registry import changes
 from registry.accounts.actors import Actor, MembershipRef, require
+from registry.accounts.members import set_membership
 from registry.accounts.passwords import (
     check_against_nobody,
     check_password_rules,
@@ -62,8 +63,9 @@ async def create_user(
 
 
 async def add_member(actor: Actor, email: str, organisation_slug: str, role: str) -> dict:
-    """Give a user a role in an organisation (or change the role they have). Who is acting is
-    checked before the role or the user is looked at, so a refusal says nothing about either."""
+    """Give a user a role in an organisation (or change the role they have; the last
+    administrator keeps theirs). Who is acting is checked before the role or the user is
+    looked at, so a refusal says nothing about either."""
     organisation = await organisation_by_slug(organisation_slug)
     require(actor, "membership.manage", organisation)
     checker = Checker({"role": role})
@@ -72,22 +74,7 @@ async def add_member(actor: Actor, email: str, organisation_slug: str, role: str
     user = await User.select(User.id, User.email).where(User.email == email.strip().lower()).first()
     if user is None:
         raise NotFound(f"No user has the email address {email}")
-    result = {"email": user["email"], "organisation": organisation["slug"], "role": role}
-    async with changes.change(
-        actor, "membership.set", "membership", organisation_id=organisation["id"]
-    ) as change:
-        saved = await changes.save_row(
-            Membership,
-            (Membership.user == user["id"]) & (Membership.organisation == organisation["id"]),
-            {"role": role},
-            on_insert={"user": user["id"], "organisation": organisation["id"]},
-        )
-        if not saved.changed:
-            return change.unchanged(result)
-        change.subject_id = saved.row["id"]
-        change.before = {"role": saved.before["role"]} if saved.before else None
-        change.after = {"user": user["email"], "role": role}
-    return result
+    return await changes.retrying_races(lambda: set_membership(actor, organisation, user, role))
 
 
 async def load_actor(user_id: int, *, allow_demo: bool = True) -> Actor | None:

@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from registry import audit, db, markdown
-from registry.accounts import Actor, require, require_signed_in
+from registry.accounts import Actor, require, require_digital_office, require_signed_in
 from registry.catalogue.fields import (
     CURATOR_FIELDS,
     DETAIL_TABLES,
@@ -263,6 +263,65 @@ async def editable_solution(actor: Actor, slug: str) -> SolutionView:
     require_signed_in(actor)
     view = await get_solution(slug, actor)
     _may_edit(actor, view)
+    if view.status == "retired":
+        raise Conflict(f"{view.title} is retired and can no longer be changed")
+    return view
+
+
+async def transfer_solution(
+    actor: Actor, slug: str, new_owner_slug: str, expected_version: int | None
+) -> SolutionView:
+    """Move a solution to another owning organisation: the Digital Office's curators only.
+    Audited with the owner before and after, and its search document follows (the owner is a
+    facet). Interest, pledges and adoption stay where they are: they belong to the councils
+    that recorded them."""
+    require_digital_office(actor)
+    current = await get_solution(slug, actor)
+    if current.status == "retired":
+        raise Conflict(f"{current.title} is retired and can no longer be changed")
+    checker = Checker({"owner": new_owner_slug})
+    owner_slug = checker.slug("owner", "New owner")
+    checker.raise_if_invalid()
+    if not isinstance(expected_version, int) or isinstance(expected_version, bool):
+        raise ValidationFailed({"version": "Version must be the whole number you last read"})
+    try:
+        owner = await organisation_by_slug(owner_slug)
+    except NotFound:
+        raise ValidationFailed(
+            {"owner": "New owner must be an organisation in the registry"}
+        ) from None
+    if owner["id"] == current.owner_id:
+        raise ValidationFailed({"owner": f"{owner['name']} already owns {current.title}"})
+    async with to_solution(
+        actor, "solution.transfer", current.id, current.slug, organisation_id=owner["id"]
+    ) as change:
+        updated = (
+            await Solution.update(
+                {
+                    Solution.owner: owner["id"],
+                    Solution.version: Solution.version + 1,
+                    Solution.updated_at: dt.datetime.now(dt.UTC),
+                }
+            )
+            .where((Solution.id == current.id) & (Solution.version == expected_version))
+            .returning(Solution.id)
+        )
+        if not updated:
+            raise Conflict(
+                f"{current.title} changed after you opened it: nothing was moved. Look at it "
+                "again, then move it.",
+                {"version": "This solution changed since you read it"},
+            )
+        change.before = {"owner": current.owner.slug}
+        change.after = {"owner": owner["slug"]}
+    return await get_solution(slug, actor)
+
+
+async def transferable_solution(actor: Actor, slug: str) -> SolutionView:
+    """A solution a curator may move to another owner (as `get_solution` gives it), or the
+    refusal: anyone else is refused before the solution is looked up."""
+    require_digital_office(actor)
+    view = await get_solution(slug, actor)
     if view.status == "retired":
         raise Conflict(f"{view.title} is retired and can no longer be changed")
     return view

@@ -47,9 +47,21 @@ SAMPLES = {
         "/programmes/microsoft-365-federation",
     ],
     "/dashboard": ["/dashboard"],
+    "/organisations/{slug:str}/members": ["/organisations/fife/members"],
+    "/invitations/{token:str}": ["/invitations/not-a-real-invitation"],
+    "/solutions/{slug:str}/transfer": ["/solutions/seemis/transfer"],
+    "/solutions/{slug:str}/history": ["/solutions/seemis/history"],
+    "/programmes/{slug:str}/history": ["/programmes/digital-telecare/history"],
+    "/organisations/{slug:str}/history": ["/organisations/fife/history"],
 }
 ALWAYS = ["/no-such-page"]  # the 404 page
-SIGNED_IN_ONLY = {"/account", "/solutions/new", "/solutions/shared-room-booking/edit"}
+SIGNED_IN_ONLY = {
+    "/account",
+    "/solutions/new",
+    "/solutions/shared-room-booking/edit",
+    "/organisations/fife/members",
+    "/solutions/seemis/transfer",
+}
 
 
 def page_routes() -> set[str]:

@@ -2,8 +2,20 @@
 
 from registry.web.pages.account import AccountPages
 from registry.web.pages.discover import DiscoverPages
-from registry.web.pages.organisations import OrganisationPages
+from registry.web.pages.history import HistoryPages
+from registry.web.pages.organisations import InvitationPages, MemberPages, OrganisationPages
+from registry.web.pages.ownership import OwnershipPages
 from registry.web.pages.programmes import ProgrammePages
 from registry.web.pages.solutions import SolutionPages
 
-PAGE_CONTROLLERS = [DiscoverPages, AccountPages, SolutionPages, OrganisationPages, ProgrammePages]
+PAGE_CONTROLLERS = [
+    DiscoverPages,
+    AccountPages,
+    SolutionPages,
+    OrganisationPages,
+    MemberPages,
+    InvitationPages,
+    ProgrammePages,
+    HistoryPages,
+    OwnershipPages,
+]

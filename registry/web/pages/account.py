@@ -17,6 +17,7 @@ from litestar.datastructures import CacheControlHeader, Cookie, Headers, State
 from litestar.response import Redirect, Template
 
 from registry import accounts
+from registry.accounts.overview import account_overview
 from registry.errors import ValidationFailed
 from registry.web.pages.common import form_data, page, redirect, signed_in_actor
 from registry.web.security import session_cookie_name
@@ -167,5 +168,6 @@ class AccountPages(Controller):
 
     @get("/account", name="account")
     async def account(self, request: Request) -> Response:
-        signed_in_actor(request)
-        return page(request, "account/account.html", title="Your account")
+        actor = signed_in_actor(request)
+        work = await account_overview(actor)
+        return page(request, "account/account.html", title="Your account", work=work)

@@ -19,6 +19,14 @@ from registry.errors import RegistryError, SignInRequired
 NOTICES = {
     "signed-in": "You are signed in.",
     "signed-out": "You have signed out.",
+    "member-added": "The person has been added as a member.",
+    "role-changed": "The member's role has been changed.",
+    "member-removed": "The member has been removed.",
+    "left-organisation": "You have left the organisation.",
+    "invitation-withdrawn": "The invitation has been withdrawn: its link no longer works.",
+    "invitation-accepted": "Your account has been created. Sign in with your email address "
+    "and the password you chose.",
+    "transferred": "The solution now belongs to its new owner.",
     "interest-registered": "Your organisation's interest has been recorded.",
     "interest-withdrawn": "Your organisation's interest has been withdrawn.",
     "pledged": "Your organisation's pledge has been recorded.",
