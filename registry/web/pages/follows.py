@@ -41,7 +41,7 @@ MAX_FIELD = MAX_QUERY_CHARS + 100
 MAILBOX_SIZE = 100
 
 
-def _field(data: dict, name: FromPath[str]) -> str:
+def _field(data: dict, name: str) -> str:
     value = data.get(name, "")
     if isinstance(value, list):
         value = value[0] if value else ""
@@ -172,14 +172,15 @@ class FollowPages(Controller):
         )
 
     @get(
-        "/dev/mail/{name:str}",
+        "/dev/mail/{file:str}",
         name="dev-mail-message",
         cache_control=CacheControlHeader(no_store=True),
     )
     async def mailbox_message(
-        self, request: Request, state: State, name: FromPath[str]
+        self, request: Request, state: State, file: FromPath[str]
     ) -> Template:
         settings = state.settings
+        name = file
         if not settings.is_development or "/" in name or not name.endswith(".eml"):
             raise NotFoundException()
         path = settings.mail_dir / name
