@@ -76,9 +76,11 @@ async def main(size: int, followers: int, events: int) -> None:
 
     settings = get_settings()
     await harness.load_data(settings, size)
-    rows = await Solution.select(Solution.id, Solution.slug).where(
-        Solution.status.not_in(["draft", "retired"])
-    ).order_by(Solution.id)
+    rows = (
+        await Solution.select(Solution.id, Solution.slug)
+        .where(Solution.status.not_in(["draft", "retired"]))
+        .order_by(Solution.id)
+    )
     _people(settings.sqlite_path, followers, [r["id"] for r in rows])
     council = await Organisation.select().where(Organisation.kind == "council").first()
     system = accounts.system_actor("bench")
