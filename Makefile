@@ -44,7 +44,8 @@ seed: migrate ## Load the seed catalogue from seeds/ (idempotent)
 demo-accounts: seed ## Create the development demo accounts (refused outside development)
 	$(BIN)/registry demo-accounts
 
-run: demo-accounts ## Set up, migrate, seed and serve on http://127.0.0.1:8000 (SQLite, embedded search)
+run: demo-accounts ## Set up, migrate, seed and serve on http://127.0.0.1:8000 with a worker beside it (mail to data/mail/)
+	$(BIN)/registry worker --interval 2 & worker=$$!; trap 'kill $$worker' EXIT INT TERM; \
 	$(BIN)/registry serve --host $(HOST) --port $(PORT)
 
 serve: install ## Serve without migrating or seeding

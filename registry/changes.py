@@ -1,5 +1,5 @@
 """The one way a change is written: the rows it changes, its audit event and the job rows it
-queues (today the search outbox), together in one transaction.
+queues (the search outbox, and the notifications its event calls for), in one transaction.
 
 A write service first checks who is acting and what they sent, keeping its own rules and
 messages; then it opens `change(...)` (or `to_solution(...)`) and writes its rows inside the
@@ -83,6 +83,10 @@ class Change:
             before=self.before,
             after=self.after,
         )
+        # The notifications this event calls for, queued in the same transaction.
+        from registry.notifications.events import queue_for
+
+        await queue_for(self)
         for job in self._jobs:
             await job()
 

@@ -238,30 +238,28 @@ def serve(host: str, port: int, workers: int) -> None:
     default=1.0,
     show_default=True,
     type=float,
-    help="Seconds between looks at the outbox when it is empty.",
+    help="Seconds between rounds when there is nothing to do.",
 )
-def worker(interval: float) -> None:
-    """Keep the search index up to date from the outbox until stopped (Ctrl-C)."""
+@click.option("--once", is_flag=True, help="Run one round of every job (checks too) and stop.")
+def worker(interval: float, once: bool) -> None:
+    """Run the jobs until stopped (Ctrl-C): keep the search index up to date from the outbox,
+    send the mail that is queued (and the digests when their period ends), and run the
+    scheduled checks (frameworks ending, milestones) once a minute."""
     from registry import indexing
+    from registry.jobs import Runner
 
     async def work():
-        engine = indexing.make_engine(_settings_or_exit())
-        click.echo(f"Draining the search outbox every {interval:g}s; Ctrl-C stops.")
-        ready = False
+        settings = _settings_or_exit()
+        engine = indexing.make_engine(settings)
+        runner = Runner(settings, engine)
         try:
-            while True:
-                try:
-                    if not ready:  # once: later, a missing index is an outage, not a new one
-                        await engine.apply_settings()
-                        ready = True
-                    result = await indexing.drain_all(engine)
-                except indexing.SearchUnavailable as exc:
-                    result = indexing.DrainResult(failed=1, error=str(exc))
-                if result.applied:
-                    click.echo(f"indexed {result.applied} solution(s)")
-                if result.failed:
-                    click.echo(f"search unavailable, will retry: {result.error}", err=True)
-                await asyncio.sleep(interval)
+            if once:
+                report = await runner.round(force_checks=True)
+                for line in report.lines():
+                    click.echo(line)
+                return
+            click.echo(f"Running the jobs every {interval:g}s; Ctrl-C stops.")
+            await runner.forever(interval, click.echo)
         finally:
             await engine.close()
 

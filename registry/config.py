@@ -34,7 +34,12 @@ VARIABLES: dict[str, bool] = {
     "MEILI_MASTER_KEY": False,
     "REGISTRY_LOG_LEVEL": False,
     "REGISTRY_TRUSTED_PROXIES": False,
+    "REGISTRY_MAIL_URL": False,
+    "REGISTRY_MAIL_FROM": False,
+    "REGISTRY_BASE_URL": False,
+    "REGISTRY_DEMAND_THRESHOLD": False,
 }
+MAIL_SCHEMES = ("smtp", "smtps")
 
 
 class ConfigError(Exception):
@@ -54,6 +59,13 @@ class Settings:
     log_level: str
     # The proxies whose X-Forwarded-For / Forwarded headers say who the client is.
     trusted_proxies: tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...] = ()
+    # Where mail goes: an smtp:// or smtps:// URL, or None for .eml files in the data directory.
+    mail_url: str | None = None
+    mail_from: str = "Shared Solutions Registry <registry@localhost>"
+    # The registry's public address, for links in mail and feeds (no trailing slash).
+    base_url: str = "http://127.0.0.1:8000"
+    # How many councils intending to adopt one solution make demand worth telling people about.
+    demand_threshold: int = 3
 
     @property
     def is_development(self) -> bool:
@@ -72,6 +84,11 @@ class Settings:
     @property
     def search_dir(self) -> Path:
         return self.data_dir / "search"
+
+    @property
+    def mail_dir(self) -> Path:
+        """Where messages are written as .eml files when no REGISTRY_MAIL_URL is set."""
+        return self.data_dir / "mail"
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> Settings:
@@ -119,6 +136,10 @@ class Settings:
             raise ConfigError(f"REGISTRY_LOG_LEVEL: {log_level!r} is not a log level")
 
         trusted_proxies = _trusted_proxies(env.get("REGISTRY_TRUSTED_PROXIES", ""))
+        mail_url = _mail_url(env.get("REGISTRY_MAIL_URL", ""))
+        mail_from = _mail_from(env.get("REGISTRY_MAIL_FROM", ""))
+        base_url = _base_url(env.get("REGISTRY_BASE_URL", ""))
+        demand_threshold = _demand_threshold(env.get("REGISTRY_DEMAND_THRESHOLD", ""))
 
         return cls(
             environment=environment,
@@ -131,6 +152,10 @@ class Settings:
             meili_index_prefix=prefix,
             log_level=log_level,
             trusted_proxies=trusted_proxies,
+            mail_url=mail_url,
+            mail_from=mail_from,
+            base_url=base_url,
+            demand_threshold=demand_threshold,
         )
 
 
@@ -172,6 +197,68 @@ def _trusted_proxies(raw: str) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Ne
                 "(give addresses or CIDR networks separated by commas)"
             ) from None
     return tuple(networks)
+
+
+def _mail_url(raw: str) -> str | None:
+    """`smtp://user:password@host:587?starttls=true` (or `smtps://` for TLS from the start);
+    empty for .eml files in the data directory."""
+    raw = raw.strip()
+    if not raw:
+        return None
+    parts = urlsplit(raw)
+    if parts.scheme not in MAIL_SCHEMES or not parts.hostname:
+        raise ConfigError(
+            f"REGISTRY_MAIL_URL: {parts.scheme or raw!r} is not an smtp:// or smtps:// URL with "
+            "a host, like smtp://user:password@mail.example.org:587?starttls=true"
+        )
+    try:
+        parts.port  # noqa: B018 - a port that is not a number raises here
+    except ValueError:
+        raise ConfigError("REGISTRY_MAIL_URL: the port must be a number") from None
+    for pair in filter(None, parts.query.split("&")):
+        name, _, value = pair.partition("=")
+        if name != "starttls" or value.lower() not in ("true", "false"):
+            raise ConfigError(
+                f"REGISTRY_MAIL_URL: {pair!r} is not understood; the only option is "
+                "starttls=true or starttls=false"
+            )
+    return raw
+
+
+def _mail_from(raw: str) -> str:
+    from email.utils import parseaddr
+
+    raw = raw.strip()
+    if not raw:
+        return Settings.mail_from
+    _, address = parseaddr(raw)
+    if "@" not in address or "\n" in raw or "\r" in raw:
+        raise ConfigError(
+            "REGISTRY_MAIL_FROM: give an address, like Registry <registry@example.org>"
+        )
+    return raw
+
+
+def _base_url(raw: str) -> str:
+    raw = raw.strip().rstrip("/")
+    if not raw:
+        return Settings.base_url
+    parts = urlsplit(raw)
+    if parts.scheme not in ("http", "https") or not parts.hostname or parts.query:
+        raise ConfigError(
+            f"REGISTRY_BASE_URL: {raw!r} is not the http(s) address of the registry, "
+            "like https://registry.example.org"
+        )
+    return raw
+
+
+def _demand_threshold(raw: str) -> int:
+    raw = raw.strip()
+    if not raw:
+        return Settings.demand_threshold
+    if not raw.isascii() or not raw.isdigit() or not 2 <= int(raw) <= 32:
+        raise ConfigError("REGISTRY_DEMAND_THRESHOLD: a whole number of councils from 2 to 32")
+    return int(raw)
 
 
 def _secret_key(raw: str, data_dir: Path, production: bool) -> str:

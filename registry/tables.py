@@ -276,6 +276,75 @@ class Invitation(Table):
     cancelled_at = Timestamptz(null=True, default=None)  # withdrawn, or replaced by a new one
 
 
+class Follow(Table):
+    """A person following a solution, an organisation, a programme or a saved search (a discover
+    query string they named), told at once or in a daily or weekly digest. One row per person
+    and thing followed (a unique index in the migrations); a saved search has target_id 0."""
+
+    user = ForeignKey(references=User, on_delete=OnDelete.cascade, index=True)
+    target_type = Varchar(length=20)  # notifications.FOLLOW_TARGETS
+    target_id = Integer(default=0, index=True)
+    query = Varchar(length=2000, default="")  # the saved search's query string
+    name = Varchar(length=120, default="")  # the saved search's name, as the person gave it
+    delivery = Varchar(length=10)  # notifications.DELIVERIES
+    created_at = Timestamptz(default=TimestamptzNow())
+
+
+class MailMessage(Table):
+    """One email to one person: a single event or a digest of a period's events. Sent by the
+    worker exactly once: claimed (status "sending") before it is handed to the mail server and
+    recorded as sent after; a claim found abandoned is never sent again."""
+
+    user = ForeignKey(references=User, on_delete=OnDelete.cascade, index=True)
+    kind = Varchar(length=10)  # event | digest
+    period = Varchar(length=20, default="")  # a digest's day ("2026-12-01") or week ("2026-W49")
+    reason = Varchar(length=40, default="")  # what unsubscribing stops: "follow:12", "member", ...
+    status = Varchar(length=12, default="queued", index=True)  # notifications.MESSAGE_STATUSES
+    attempts = Integer(default=0)
+    available_at = Timestamptz(default=TimestamptzNow())
+    claimed_at = Timestamptz(null=True, default=None)
+    sent_at = Timestamptz(null=True, default=None)
+    last_error = Text(default="")
+    message_id = Varchar(length=200, default="")
+    created_at = Timestamptz(default=TimestamptzNow())
+
+
+class Notification(Table):
+    """Something worth telling one person, queued in the transaction of the change that caused
+    it; the worker puts it in a message of its own (delivery "immediate") or in the person's
+    digest for its period."""
+
+    user = ForeignKey(references=User, on_delete=OnDelete.cascade, index=True)
+    kind = Varchar(length=40)  # notifications.EVENT_KINDS
+    subject_type = Varchar(length=20)
+    subject_slug = Varchar(length=80, default="")
+    title = Varchar(length=300)  # what it is about ("Microsoft 365 federation")
+    text = Varchar(length=1000)  # what happened, in a sentence
+    path = Varchar(length=300, default="")  # where to read more, on the registry
+    reason = Varchar(length=40, default="")
+    delivery = Varchar(length=10)  # immediate | daily | weekly
+    period = Varchar(length=20, default="")
+    message = ForeignKey(references=MailMessage, on_delete=OnDelete.set_null, null=True)
+    created_at = Timestamptz(default=TimestamptzNow(), index=True)
+
+
+class SignalSent(Table):
+    """The once-only signals already given (demand gathering for a solution, a framework's
+    6-, 3- and 1-month warnings, a milestone met or missed), by key, so no check repeats one."""
+
+    key = Varchar(length=200, unique=True)
+    created_at = Timestamptz(default=TimestamptzNow())
+
+
+class MailPreference(Table):
+    """What a person has stopped by unsubscribing beyond their follows: mail about what their
+    organisations own and do."""
+
+    user = ForeignKey(references=User, on_delete=OnDelete.cascade, unique=True)
+    organisation_mail = Boolean(default=True)
+    updated_at = Timestamptz(default=TimestamptzNow())
+
+
 ALL_TABLES: list[type[Table]] = [
     Organisation,
     User,
@@ -298,4 +367,9 @@ ALL_TABLES: list[type[Table]] = [
     WebSession,
     SignInLimit,
     Invitation,
+    Follow,
+    MailMessage,
+    Notification,
+    SignalSent,
+    MailPreference,
 ]

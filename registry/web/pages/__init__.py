@@ -1,7 +1,9 @@
-"""The registry's pages for people (the JSON API lives in the package registry.web.api)."""
+"""The page controllers, one module per area of the site."""
 
 from registry.web.pages.account import AccountPages
 from registry.web.pages.discover import DiscoverPages
+from registry.web.pages.feeds import FeedPages
+from registry.web.pages.follows import FollowPages
 from registry.web.pages.history import HistoryPages
 from registry.web.pages.organisations import InvitationPages, MemberPages, OrganisationPages
 from registry.web.pages.ownership import OwnershipPages
@@ -18,4 +20,6 @@ PAGE_CONTROLLERS = [
     ProgrammePages,
     HistoryPages,
     OwnershipPages,
+    FollowPages,
+    FeedPages,
 ]
