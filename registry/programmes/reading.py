@@ -8,6 +8,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from piccolo.engine.sqlite import SQLiteEngine
+
 from registry import db
 from registry.accounts import Actor, require_digital_office
 from registry.catalogue.views import SolutionRef
@@ -50,6 +52,14 @@ def _like_pattern(text: str) -> str:
     return "%" + "".join(ch for ch in text if ch not in "%_\\") + "%"
 
 
+def _title_contains(pattern: str):
+    """Titles matching `pattern` whatever their case: SQLite's LIKE already ignores case (and
+    has no ILIKE); PostgreSQL's needs ILIKE."""
+    if isinstance(db.database(), SQLiteEngine):
+        return Solution.title.like(pattern)
+    return Solution.title.ilike(pattern)
+
+
 async def _candidates(programme_id: int, find: str) -> tuple[SolutionRef, ...]:
     find = " ".join(find.split())[:MAX_FIND]
     if not find:
@@ -63,7 +73,7 @@ async def _candidates(programme_id: int, find: str) -> tuple[SolutionRef, ...]:
     rows = (
         await Solution.select(Solution.slug, Solution.title, Solution.kind, Solution.status)
         .where(
-            Solution.title.ilike(_like_pattern(find))
+            _title_contains(_like_pattern(find))
             & (Solution.status != "draft")
             & Solution.id.not_in(linked or [0])
         )

@@ -47,9 +47,28 @@ SAMPLES = {
         "/programmes/microsoft-365-federation",
     ],
     "/dashboard": ["/dashboard"],
+    "/programmes/new": ["/programmes/new"],
+    "/programmes/{slug:str}/edit": [
+        "/programmes/digital-telecare/edit",
+        "/programmes/digital-telecare/edit?find=tele",
+    ],
+    "/programmes/{slug:str}/milestones/new": ["/programmes/digital-telecare/milestones/new"],
+    "/programmes/{slug:str}/milestones/{milestone:str}/edit": [
+        "/programmes/digital-telecare/milestones/boxes-deployed/edit"
+    ],
+    "/programmes/{slug:str}/milestones/{milestone:str}/figures/new": [
+        "/programmes/digital-telecare/milestones/boxes-deployed/figures/new"
+    ],
 }
 ALWAYS = ["/no-such-page"]  # the 404 page
 SIGNED_IN_ONLY = {"/account", "/solutions/new", "/solutions/shared-room-booking/edit"}
+SIGNED_IN_ONLY |= {
+    a
+    for path, addresses in SAMPLES.items()
+    if "/programmes/" in path
+    for a in addresses
+    if a.endswith(("/new", "/edit", "?find=tele"))
+}
 
 
 def page_routes() -> set[str]:
