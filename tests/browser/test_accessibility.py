@@ -62,12 +62,13 @@ SAMPLES = {
 }
 ALWAYS = ["/no-such-page"]  # the 404 page
 SIGNED_IN_ONLY = {"/account", "/solutions/new", "/solutions/shared-room-booking/edit"}
+# the Digital Office's programme screens
 SIGNED_IN_ONLY |= {
-    a
-    for path, addresses in SAMPLES.items()
-    if "/programmes/" in path
-    for a in addresses
-    if a.endswith(("/new", "/edit", "?find=tele"))
+    *SAMPLES["/programmes/new"],
+    *SAMPLES["/programmes/{slug:str}/edit"],
+    *SAMPLES["/programmes/{slug:str}/milestones/new"],
+    *SAMPLES["/programmes/{slug:str}/milestones/{milestone:str}/edit"],
+    *SAMPLES["/programmes/{slug:str}/milestones/{milestone:str}/figures/new"],
 }
 
 
