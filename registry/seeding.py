@@ -217,7 +217,9 @@ async def _load_programmes(directory: Path, report: SeedReport) -> None:
         try:
             existed = await Programme.exists().where(Programme.slug == slug)
             await programmes.save_programme(actor, document, document.get("owner", ""))
-            await programmes.link_solutions(actor, slug, list(document.get("solutions") or []))
+            linked = list(document.get("solutions") or [])
+            if linked:
+                await programmes.link_solutions(actor, slug, linked)
             for position, milestone in enumerate(document.get("milestones") or []):
                 source = milestone.get("source") or document.get("source", "")
                 await programmes.save_milestone(

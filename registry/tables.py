@@ -164,6 +164,7 @@ class Programme(Table):
     description_html = Text(default="")  # the description rendered and sanitised when saved
     owner = ForeignKey(references=Organisation, on_delete=OnDelete.restrict)
     status = Varchar(length=20)  # vocabulary.PROGRAMME_STATUSES
+    closed_reason = Varchar(length=500, default="")  # why it stopped early (status "closed")
     starts_on = Date(null=True, default=None)
     ends_on = Date(null=True, default=None)
     version = Integer(default=1)
@@ -191,17 +192,22 @@ class Milestone(Table):
     target_status = Varchar(length=20, default="")  # for metric "status_reached"
     position = Integer(default=0)
     source = Varchar(length=120, default="")
+    version = Integer(default=1)
 
 
-class MilestoneFigure(Table):
-    """A figure recorded against a milestone with a "recorded" target; the latest counts."""
+class Figure(Table):
+    """A figure recorded against a milestone with a "recorded" target, with the date it applies
+    to, where it comes from and who recorded it. Figures are only added, so a milestone keeps
+    its history; the one with the latest date counts."""
 
     milestone = ForeignKey(references=Milestone, on_delete=OnDelete.cascade, index=True)
     value = BigInt()
     as_of = Date()
+    source = Varchar(length=300, default="")  # where the figure comes from, in words
+    source_url = Varchar(length=300, default="")  # and, optionally, a link to it
     note = Varchar(length=300, default="")
-    source = Varchar(length=120, default="")
     recorded_by = ForeignKey(references=User, on_delete=OnDelete.set_null, null=True)
+    recorded_by_name = Varchar(length=254, default="")  # kept if the user is removed
     recorded_at = Timestamptz(default=TimestamptzNow())
 
 
@@ -360,7 +366,7 @@ ALL_TABLES: list[type[Table]] = [
     Programme,
     ProgrammeSolution,
     Milestone,
-    MilestoneFigure,
+    Figure,
     AuditEvent,
     SearchOutbox,
     SeedRecord,

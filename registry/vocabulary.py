@@ -143,17 +143,46 @@ ADOPTION_STATUSES = {
     "retired": "Retired",
 }
 
+# A programme is planned, under way (active), run to its end (completed) or stopped early
+# (closed, with the reason recorded). Once completed or closed, none of its milestones is overdue.
 PROGRAMME_STATUSES = {
+    "planned": "Planned",
     "active": "Active",
     "completed": "Completed",
-    "paused": "Paused",
+    "closed": "Closed early",
 }
+ENDED_PROGRAMME_STATUSES = frozenset({"completed", "closed"})
 
-# What a computed milestone target counts from the registry's own data.
+# What a milestone target counts. Every value but "recorded" is computed from the registry's own
+# data about the milestone's linked solution, so it cannot drift from it; "recorded" is a figure
+# a curator records with its date and source, keeping its history.
 MILESTONE_METRICS = {
     "councils_live": "Councils live on the linked solution",
+    "councils_adopted": "Councils that have adopted the linked solution (live or since retired)",
+    "councils_planned": "Councils planning to adopt the linked solution",
+    "councils_interested": "Councils interested in the linked solution at any level",
+    "councils_exploring": "Councils exploring or intending to adopt the linked solution",
     "councils_intending": "Councils intending to adopt the linked solution",
+    "councils_pledged": "Councils with a pledge to the linked solution",
     "sponsorship_pence": "Money pledged or confirmed for the linked solution",
+    "sponsorship_confirmed_pence": "Money confirmed for the linked solution",
+    "sponsorship_staff_days": "Staff days pledged or confirmed for the linked solution",
     "status_reached": "The linked solution has reached a status",
-    "recorded": "A figure recorded with its date",
+    "recorded": "A figure recorded with its date and source",
 }
+COMPUTED_METRICS = frozenset(MILESTONE_METRICS) - {"recorded"}
+MONEY_METRICS = frozenset({"sponsorship_pence", "sponsorship_confirmed_pence"})
+
+# Where a milestone stands, as the programme pages say it. Red, amber and green are the rating of
+# a milestone of a programme that is planned or under way (programmes/progress.py says how it is
+# judged); a programme that has ended is not rated, and its milestones say how they ended.
+MILESTONE_STATES = {
+    "met": "Met",
+    "on_track": "On track",
+    "at_risk": "At risk",
+    "behind": "Behind",
+    "overdue": "Overdue",
+    "not_met": "Not met",
+    "not_recorded": "Outcome not recorded",
+}
+RAG = {"green": "Green", "amber": "Amber", "red": "Red"}

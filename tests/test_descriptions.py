@@ -134,6 +134,7 @@ async def test_programme_and_milestone_pages_show_their_stored_html(digital_offi
             "title": "Boxes deployed",
             "metric": "recorded",
             "target_value": 1000,
+            "target_unit": "boxes",
             "description": "Counted *monthly*.",
         },
     )

@@ -45,6 +45,8 @@ LABELS: dict[str, dict[str, str]] = {
     "sponsorship_status": vocabulary.SPONSORSHIP_STATUSES,
     "programme_status": vocabulary.PROGRAMME_STATUSES,
     "metric": vocabulary.MILESTONE_METRICS,
+    "milestone_state": vocabulary.MILESTONE_STATES,
+    "rag": vocabulary.RAG,
 }
 # Tag colours of the design system, by lifecycle status.
 STATUS_COLOURS = {

@@ -53,6 +53,18 @@ SAMPLES = {
     "/solutions/{slug:str}/history": ["/solutions/seemis/history"],
     "/programmes/{slug:str}/history": ["/programmes/digital-telecare/history"],
     "/organisations/{slug:str}/history": ["/organisations/fife/history"],
+    "/programmes/new": ["/programmes/new"],
+    "/programmes/{slug:str}/edit": [
+        "/programmes/digital-telecare/edit",
+        "/programmes/digital-telecare/edit?find=tele",
+    ],
+    "/programmes/{slug:str}/milestones/new": ["/programmes/digital-telecare/milestones/new"],
+    "/programmes/{slug:str}/milestones/{milestone:str}/edit": [
+        "/programmes/digital-telecare/milestones/boxes-deployed/edit"
+    ],
+    "/programmes/{slug:str}/milestones/{milestone:str}/figures/new": [
+        "/programmes/digital-telecare/milestones/boxes-deployed/figures/new"
+    ],
 }
 ALWAYS = ["/no-such-page"]  # the 404 page
 SIGNED_IN_ONLY = {
@@ -61,6 +73,14 @@ SIGNED_IN_ONLY = {
     "/solutions/shared-room-booking/edit",
     "/organisations/fife/members",
     "/solutions/seemis/transfer",
+}
+# the Digital Office's programme screens
+SIGNED_IN_ONLY |= {
+    *SAMPLES["/programmes/new"],
+    *SAMPLES["/programmes/{slug:str}/edit"],
+    *SAMPLES["/programmes/{slug:str}/milestones/new"],
+    *SAMPLES["/programmes/{slug:str}/milestones/{milestone:str}/edit"],
+    *SAMPLES["/programmes/{slug:str}/milestones/{milestone:str}/figures/new"],
 }
 
 
