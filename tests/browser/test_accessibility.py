@@ -17,7 +17,9 @@ from tests.browser.conftest import CURATOR, sign_in
 
 AXE = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
 WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22a", "wcag22aa"]
-NOT_PAGES = ("/api/", "/schema", "/healthz", "/assets/", "/static/")
+NOT_PAGES = ("/api/", "/schema", "/healthz", "/assets/", "/static/", "/feeds/")
+# Atom feeds, and the raw messages of the development mailbox, are not HTML pages.
+NOT_PAGE_ENDINGS = (".atom", "/dev/mail/{file:str}")
 
 # Route path -> addresses to check (anonymous readers and a signed-in curator, who sees forms).
 SAMPLES = {
@@ -53,6 +55,9 @@ SAMPLES = {
     "/solutions/{slug:str}/history": ["/solutions/seemis/history"],
     "/programmes/{slug:str}/history": ["/programmes/digital-telecare/history"],
     "/organisations/{slug:str}/history": ["/organisations/fife/history"],
+    "/account/follows": ["/account/follows"],
+    "/dev/mail": ["/dev/mail"],
+    "/unsubscribe/{token:str}": ["/unsubscribe/not-a-real-token"],
     "/programmes/new": ["/programmes/new"],
     "/programmes/{slug:str}/edit": [
         "/programmes/digital-telecare/edit",
@@ -73,6 +78,7 @@ SIGNED_IN_ONLY = {
     "/solutions/shared-room-booking/edit",
     "/organisations/fife/members",
     "/solutions/seemis/transfer",
+    "/account/follows",
 }
 # the Digital Office's programme screens
 SIGNED_IN_ONLY |= {
@@ -91,7 +97,9 @@ def page_routes() -> set[str]:
     return {
         route.path
         for route in app.routes
-        if "GET" in getattr(route, "methods", ()) and not route.path.startswith(NOT_PAGES)
+        if "GET" in getattr(route, "methods", ())
+        and not route.path.startswith(NOT_PAGES)
+        and not route.path.endswith(NOT_PAGE_ENDINGS)
     }
 
 
