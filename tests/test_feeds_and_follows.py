@@ -107,7 +107,10 @@ async def test_an_organisations_activity_feed_has_what_its_page_shows(
 async def test_a_programmes_activity_feed_has_its_figures(client, curator, seeded_programme):
     slug, milestone = seeded_programme
     await programmes.record_figure(
-        curator, slug, milestone, {"value": "1250", "as_of": dt.date.today().isoformat()}
+        curator,
+        slug,
+        milestone,
+        {"value": "1250", "as_of": dt.date.today().isoformat(), "source": "Council returns"},
     )
     feed = parsed(await client.get(f"/programmes/{slug}/activity.atom"))
     assert any("1,250" in e.title for e in feed.entries)

@@ -12,10 +12,11 @@ from dataclasses import replace
 
 import pytest
 
-from registry import changes, collaboration, notifications
+from registry import changes, collaboration, notifications, programmes
+from registry.catalogue.writing import transfer_solution
 from registry.config import get_settings
 from registry.notifications import checks, delivery
-from registry.tables import Follow, MailMessage, Notification
+from registry.tables import Follow, MailMessage, Notification, Programme
 from tests.clients import run_registry, start_registry
 from tests.factories import (
     EDINBURGH_OFFICER,
@@ -374,3 +375,50 @@ async def test_a_saved_search_is_checked_as_the_discover_page_checks_it(edinburg
     with pytest.raises(ValidationFailed):
         await notifications.follow(edinburgh_officer, "search", "q=x" * 1000, "daily", "Long")
     assert await Follow.count() == 0
+
+
+async def test_moving_a_solution_tells_both_owners_members_once(
+    glasgow, fife, glasgow_officer, fife_admin, curator, smtp
+):
+    solution = await make_solution("platform", owner=glasgow, title="Shared room booking")
+    await _settle(smtp)
+
+    await transfer_solution(curator, solution.slug, "fife", solution.version)
+    result = await delivery.run(smtp.settings())
+
+    assert result.sent == 2
+    for person in (GLASGOW_OFFICER, FIFE_ADMIN):
+        [message] = smtp.mailbox.to(person)
+        body = message.get_body(preferencelist=("plain",)).get_content()
+        assert "Shared room booking moved from Glasgow City Council to Fife Council." in body
+
+
+async def test_a_programmes_followers_hear_of_its_status_and_both_owners_of_a_move(
+    digital_office, glasgow, glasgow_officer, edinburgh_officer, curator, smtp
+):
+    await programmes.save_programme(
+        SYSTEM,
+        {"slug": "telecare", "title": "Digital telecare", "summary": "Go.", "status": "active"},
+        "digital-office",
+    )
+    await notifications.follow(edinburgh_officer, "programme", "telecare", "immediate")
+    await _settle(smtp)
+    version = (await Programme.select(Programme.version).where(Programme.slug == "telecare"))[0][
+        "version"
+    ]
+
+    await programmes.update_programme(
+        curator, "telecare", {"status": "completed", "owner": "glasgow-city"}, version
+    )
+    await delivery.run(smtp.settings())
+
+    told = [
+        m.get_body(preferencelist=("plain",)).get_content()
+        for m in smtp.mailbox.to(EDINBURGH_OFFICER)
+    ]
+    assert len(told) == 2
+    assert any("Digital telecare is now completed." in body for body in told)
+    moved = "Digital telecare moved from Digital Office to Glasgow City Council."
+    assert any(moved in body for body in told)
+    [glasgow_told] = smtp.mailbox.to(GLASGOW_OFFICER)
+    assert moved in glasgow_told.get_body(preferencelist=("plain",)).get_content()

@@ -267,9 +267,11 @@ SUBJECT_WORDS = {
     "solution.edited": "edited",
     "solution.retired": "retired",
     "solution.status": "status changed",
+    "solution.transferred": "moved to another owner",
     "search.match": "matches your saved search",
     "programme.status": "status changed",
     "programme.figure": "figure recorded",
+    "programme.transfer": "moved to another owner",
     "milestone.met": "milestone met",
     "milestone.missed": "milestone missed",
 }

@@ -329,16 +329,60 @@ async def tell_programme_followers(
     await people.queue(event, caused_by=caused_by)
 
 
-@rule("programme.update")
-async def _programme_status(change: Change) -> None:
-    if "status" not in _after(change):
+@rule("programme.update", "programme.status", "programme.close", "programme.transfer")
+async def _programme_changed(change: Change) -> None:
+    """One edit can change the status and the owner at once: each is told."""
+    after = _after(change)
+    if "status" not in after and "owner" not in after:
         return
     programme = await _programme(change.subject_id)
     if programme is None:
         return
-    status = label(_after(change)["status"], "programme_status").lower()
-    text = f"{programme['title']} is now {status}."
-    await tell_programme_followers(programme, "programme.status", text, change.actor.user_id)
+    if "status" in after:
+        status = label(after["status"], "programme_status").lower()
+        text = f"{programme['title']} is now {status}."
+        await tell_programme_followers(programme, "programme.status", text, change.actor.user_id)
+    if "owner" in after:
+        old, new = await _owners(change)
+        text = f"{programme['title']} moved from {old['name']} to {new['name']}."
+        event = Event(
+            "programme.transfer",
+            "programme",
+            programme["slug"],
+            programme["title"],
+            text,
+            programme_path(programme["slug"]),
+        )
+        people = await Recipients().members_of([old["id"], new["id"]])
+        await people.followers_of("programme", [programme["id"]])
+        await people.queue(event, caused_by=change.actor.user_id)
+
+
+async def _owner(value: Any) -> dict:
+    """An owner as audit events record it: an organisation's id or its slug."""
+    column = Organisation.id if isinstance(value, int) else Organisation.slug
+    row = await Organisation.select(Organisation.id, Organisation.name).where(column == value)
+    return row[0] if row else {"id": None, "name": "another organisation"}
+
+
+async def _owners(change: Change) -> tuple[dict, dict]:
+    before = change.before or {}
+    return await _owner(before.get("owner")), await _owner(_after(change).get("owner"))
+
+
+@rule("solution.transfer")
+async def _solution_transferred(change: Change) -> None:
+    """Both owners' members, and the solution's followers, are told once."""
+    solution = await _solution(change.subject_id)
+    if solution is None:
+        return
+    old, new = await _owners(change)
+    text = f"{solution['title']} moved from {old['name']} to {new['name']}."
+    event = _about_solution(solution, "solution.transferred", text)
+    people = await Recipients().members_of([old["id"], new["id"]])
+    if solution["status"] != "draft":
+        await people.followers_of("solution", [solution["id"]])
+    await people.queue(event, caused_by=change.actor.user_id)
 
 
 @rule("milestone.figure")
