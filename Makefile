@@ -11,7 +11,7 @@ PORT ?= 8000
 TEST_POSTGRES_URL ?= postgresql://postgres@127.0.0.1:5432/test
 
 .DEFAULT_GOAL := help
-.PHONY: help install demo-accounts run serve test test-sqlite test-fast test-postgres test-api test-browser lint fmt migrate seed reindex worker search-check bench clean
+.PHONY: help install demo-accounts run serve test test-sqlite test-fast test-postgres test-api test-browser test-meili lint fmt migrate seed reindex worker search-check bench clean
 
 help: ## List the commands
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[1m%-14s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -62,6 +62,9 @@ test-fast: install ## The edit loop: the suite on SQLite without the browser tes
 
 test-browser: install ## Run only the browser and accessibility tests (needs /usr/bin/chromium)
 	REGISTRY_TEST_DATABASE=sqlite $(BIN)/pytest -m browser
+
+test-meili: install ## Run the engine tests on the Meilisearch at MEILI_URL (needs MEILI_MASTER_KEY)
+	$(BIN)/python tests/search/meili_server_check.py
 
 test-postgres: install ## Run the database tests on PostgreSQL (TEST_POSTGRES_URL)
 	REGISTRY_TEST_DATABASE=postgres TEST_POSTGRES_URL=$(TEST_POSTGRES_URL) $(BIN)/pytest -m "not no_database"

@@ -238,7 +238,7 @@ class FakeMeilisearch:
     # -- keys ---------------------------------------------------------------------------------
 
     def _covers(self, key: str | None, uid: str) -> bool:
-        patterns = self.keys.get(key or "", ["*"])  # unknown keys: the master key
+        patterns = self.keys.get(key or "", ["*"])  # any other key: the master key
         return any(p == "*" or fnmatch.fnmatchcase(uid, p) for p in patterns)
 
     def _on_every_index(self, key: str | None) -> bool:
@@ -264,6 +264,15 @@ class FakeMeilisearch:
                 return 200, {"status": "available"}
             case "GET", ["version"]:
                 return 200, {"pkgVersion": VERSION}
+            case "POST", ["keys"] if key == MASTER_KEY:
+                made = f"key-{len(self.keys)}"
+                self.keys[made] = list(body["indexes"])
+                stamp = _now()
+                answer = {**body, "key": made, "uid": made, "createdAt": stamp, "updatedAt": stamp}
+                return 201, answer
+            case "DELETE", ["keys", made] if key == MASTER_KEY:
+                self.keys.pop(made, None)
+                return 204, None
             case "GET", ["keys", _]:
                 if self.key_status == 404:
                     return 404, {"message": "API key not found.", "code": "api_key_not_found"}
