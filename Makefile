@@ -15,7 +15,7 @@ TEST_WORKERS ?= auto
 PYTEST_PARALLEL = $(BIN)/pytest -n $(TEST_WORKERS) --dist loadfile
 
 .DEFAULT_GOAL := help
-.PHONY: help install demo-accounts run serve test test-sqlite test-fast test-postgres test-api test-browser lint fmt migrate seed reindex worker search-check bench clean
+.PHONY: help install demo-accounts run serve test test-sqlite test-fast test-postgres test-api test-browser test-meili lint fmt migrate seed reindex worker search-check bench clean
 
 help: ## List the commands
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[1m%-14s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -68,6 +68,9 @@ test-fast: install ## The edit loop: the suite on SQLite without the browser tes
 
 test-browser: install ## Run only the browser and accessibility tests (needs /usr/bin/chromium)
 	REGISTRY_TEST_DATABASE=sqlite $(BIN)/pytest -m browser
+
+test-meili: install ## Run the engine tests on the Meilisearch at MEILI_URL (needs MEILI_MASTER_KEY)
+	$(BIN)/python tests/search/meili_server_check.py
 
 test-postgres: install ## Run the database tests on PostgreSQL (TEST_POSTGRES_URL)
 	REGISTRY_TEST_DATABASE=postgres TEST_POSTGRES_URL=$(TEST_POSTGRES_URL) $(PYTEST_PARALLEL) -m "not no_database and not serial"

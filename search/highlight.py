@@ -16,6 +16,7 @@ from __future__ import annotations
 import functools
 import html
 import re
+import unicodedata
 from collections.abc import Callable, Iterable, Sequence
 
 PRE = "\ue000"
@@ -101,6 +102,44 @@ def _mark_marked_text(text: str, spans: Iterable[tuple[int, int]]) -> str:
         last = end
     pieces.append(strip_markers(text[last:]))
     return render("".join(pieces))
+
+
+def whole_words(text: str, spans: Iterable[tuple[int, int]]) -> list[tuple[int, int]]:
+    """`spans` moved onto the whole words of `text` they touch, in order and merged.
+
+    A span is cut back to its first and last word character, then widened to the ends of the
+    words those belong to: a mark that starts on a separator before its word (`<zephyrin` in
+    `<zephyrine>`) or stops inside it (`recr` in `recruitment`) ends up around the whole word.
+    A span holding no word character is dropped. Word characters are letters, digits and the
+    combining marks that belong to them.
+    """
+    size = len(text)
+    moved: list[tuple[int, int]] = []
+    for start, end in spans:
+        start, end = max(0, start), min(size, end)
+        while start < end and not _word_char(text[start]):
+            start += 1
+        while end > start and not _word_char(text[end - 1]):
+            end -= 1
+        if start >= end:
+            continue
+        while start > 0 and _word_char(text[start - 1]):
+            start -= 1
+        while end < size and _word_char(text[end]):
+            end += 1
+        moved.append((start, end))
+    moved.sort()
+    merged: list[tuple[int, int]] = []
+    for start, end in moved:
+        if merged and start <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(end, merged[-1][1]))
+        else:
+            merged.append((start, end))
+    return merged
+
+
+def _word_char(char: str) -> bool:
+    return char.isalnum() or unicodedata.category(char).startswith("M")
 
 
 def join_values(value: object) -> str | None:

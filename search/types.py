@@ -86,6 +86,9 @@ class SearchQuery:
     `crop` are snippets of about `crop_length` words around their first match (Meilisearch's
     `attributesToCrop` and `cropLength`): what a results page shows of a long description.
     A page must end within the first `MAX_TOTAL_HITS` hits (`page * per_page` at most that).
+    `highlight` names the searchable fields whose highlights the caller shows (None: every
+    searchable field); a cropped field is always highlighted. An engine may return more, never
+    fewer: on a search server, marking text nobody shows is most of the cost of a search.
     """
 
     text: str = ""
@@ -96,6 +99,7 @@ class SearchQuery:
     per_page: int = 20
     crop: tuple[str, ...] = ()
     crop_length: int = 30
+    highlight: tuple[str, ...] | None = None
 
     def validate(self, spec: IndexSpec) -> None:
         """Refuse names the spec does not allow, and impossible pages."""
@@ -111,6 +115,9 @@ class SearchQuery:
         for name in self.crop:
             if name not in spec.searchable:
                 raise ValueError(f"cannot crop {name!r}: it is not searchable")
+        for name in self.highlight or ():
+            if name not in spec.searchable:
+                raise ValueError(f"cannot highlight {name!r}: it is not searchable")
         if not 1 <= self.crop_length <= 1000:
             raise ValueError("crop_length must be between 1 and 1000")
         if self.page < 1:
@@ -148,6 +155,8 @@ class SearchResult:
     took_ms: float
     page: int
     per_page: int
+    # what a search server reports it spent (Meilisearch's processingTimeMs); None in-process
+    server_ms: float | None = None
 
 
 @dataclass(frozen=True)

@@ -96,11 +96,12 @@ def test_every_variable_the_file_refers_to_is_in_env_example():
     assert set(REFERENCE.findall(text)) <= example
 
 
-def test_meilisearch_is_pinned_to_a_release_no_older_than_1_7_with_its_data_on_a_volume():
+def test_meilisearch_is_pinned_to_a_release_no_older_than_1_50_with_its_data_on_a_volume():
     service = SERVICES["meilisearch"]
     match = re.fullmatch(r"getmeili/meilisearch:v(\d+)\.(\d+)\.(\d+)", service["image"])
     assert match, service["image"]
-    assert (int(match[1]), int(match[2])) >= (1, 7)
+    assert (int(match[1]), int(match[2])) >= (1, 50)
+    assert SERVICES["app"]["depends_on"]["meilisearch"]["condition"] == "service_healthy"
     assert any(v.endswith(":/meili_data") for v in service["volumes"])
     assert service["environment"]["MEILI_ENV"] == "production"
 

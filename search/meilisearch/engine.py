@@ -1,25 +1,38 @@
-"""The Meilisearch engine: one index on a Meilisearch server (1.7 or later), via meilisearch-python.
+"""The Meilisearch engine: one index on a Meilisearch server (v1.50.0 or later), via
+meilisearch-python.
 
 Settings come from the `IndexSpec` (`meili_settings`): searchable attributes in ranking order,
 filterable and sortable ones (the primary key always sortable, for ties), the default typo
 tolerance spelled out, ranking rules with `sort` first so a requested sort is a strict order as in
 the embedded engine, and `pagination.maxTotalHits` at the one cap on paging, `MAX_TOTAL_HITS`.
-Searches use page/hitsPerPage so `totalHits` is exact (up to that cap), ask for facet counts of the
-filtered set, and take highlights with private-use marker tags turned into `<mark>` only after
-escaping (`search.highlight`). The client is synchronous and shares mutable headers between calls,
-so each thread of the engine's pool has its own client and every call runs off the event loop.
-Writes go in batches and wait for their tasks, raising `SearchUnavailable` if one fails; they are
-for background work (the outbox, the CLI), not request handlers. `rebuild` fills a fresh index,
-swaps it with the live one and deletes the old. The engine refuses the master key: only the master
-key may look keys up yet is not one. The key needs the actions search, documents.add,
-documents.get, documents.delete, indexes.create, indexes.get, indexes.delete, indexes.swap,
-settings.update, stats.get and tasks.get.
+Searches use page/hitsPerPage so `totalHits` is exact (up to that cap) and ask only for what the
+caller shows: facet counts of the facets asked for, marks in the fields it highlights, and long
+fields cropped by the server. Each text is indexed as a searchable copy with markup characters
+spaced, the stored text kept beside it to show, and the server's marks are moved onto whole words
+of the stored text before it is escaped and marked (`search.meilisearch.text`). The client is
+synchronous and shares mutable headers between calls, so each thread of the engine's pool has
+its own client and every call runs off the event loop. Writes go in batches and wait for their
+tasks, raising `SearchUnavailable` if one fails; they are for background work (the outbox, the
+CLI), not request handlers.
+
+`rebuild` fills a fresh index, swaps it with the live one and deletes the old. A key scoped to the
+registry's indexes cannot read the swap task (v1.50.0 answers 404 `task_not_found`: a swap
+belongs to no single index), so the swap is confirmed without it: a task enqueued on the live
+index after the swap finishes only once the swap has been processed, and then the fresh index's
+name no longer holds the generation built (its `createdAt` moved to the live name). Deleting an
+index that is already gone counts as done. Several rebuilds may run at once: each removes only
+temporary indexes nobody has written to for an hour (`STALE_AFTER`).
+
+The engine refuses the master key: only the master key may look keys up yet is not one. The key
+needs the actions search, documents.add, documents.get, documents.delete, indexes.create,
+indexes.get, indexes.delete, indexes.swap, settings.update, stats.get and tasks.get.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import datetime as dt
 import itertools
 import re
 import threading
@@ -37,8 +50,9 @@ from meilisearch.errors import (
     MeilisearchTimeoutError,
 )
 
-from search.highlight import POST, PRE, join_values, render, snippet, strip_markers, unmark
+from search.highlight import POST, PRE, strip_markers
 from search.meilisearch.filters import meili_filter
+from search.meilisearch.text import CROP, html_for, searchable_copy
 from search.types import (
     MAX_TOTAL_HITS,
     Documents,
@@ -57,6 +71,10 @@ T = TypeVar("T")
 RANKING_RULES = ["sort", "words", "typo", "proximity", "attribute", "exactness"]
 _HAS_WORD = re.compile(r"[^\W_]")
 _IN_FLIGHT = 4  # document batches a rebuild lets Meilisearch queue before waiting
+# A temporary index of a rebuild untouched for this long was left by one that died.
+STALE_AFTER = dt.timedelta(hours=1)
+# Where a stored document keeps the texts whose searchable copy differs from them.
+SHOWN = "_shown_text"
 
 
 def meili_settings(spec: IndexSpec, *, max_facet_values: int = 1000) -> dict[str, Any]:
@@ -151,16 +169,18 @@ class MeiliEngine:
 
     async def rebuild(self, documents: Documents, progress: Progress | None = None) -> int:
         live = self.spec.name
-        await self._run(self._prepare_rebuild, live)
+        await self._run(self._apply_settings, live, False)  # the swap needs both indexes
         fresh = f"{live}__rebuild_{time.time_ns()}"
         try:
             await self._run(self._apply_settings, fresh)
+            born = await self._run(self._created_at, fresh)
+            await self._run(self._drop_leftovers, live, fresh, born)
             await self._fill(fresh, documents, progress)
-            await self._run(self._swap, live, fresh)
+            await self._run(self._swap, live, fresh, born)
         except BaseException:
             await self._run_plain(self._forget_index, fresh)
             raise
-        # after the swap `fresh` holds the previous documents; if deleting it fails, the next
+        # after the swap `fresh` holds the previous documents; if deleting it fails, a later
         # rebuild removes it, and this one has still succeeded
         with contextlib.suppress(SearchUnavailable):
             await self._run(self._drop_index, fresh)
@@ -229,7 +249,8 @@ class MeiliEngine:
 
     # -- tasks --------------------------------------------------------------------------------
 
-    def _wait(self, task_uid: int, what: str) -> None:
+    def _wait(self, task_uid: int, what: str, done_if: tuple[str, ...] = ()) -> None:
+        """Wait for a task; a task failing with one of the codes `done_if` counts as done."""
         client = self._client()
         deadline = time.monotonic() + self.task_timeout
         delay = 0.005
@@ -239,6 +260,8 @@ class MeiliEngine:
                 return
             if task.status in ("failed", "canceled"):
                 error = task.error or {}
+                if task.status == "failed" and error.get("code") in done_if:
+                    return
                 raise SearchUnavailable(
                     f"Meilisearch could not {what} (task {task_uid} {task.status}): "
                     f"{error.get('code', '')}: {error.get('message', '')}"
@@ -257,7 +280,9 @@ class MeiliEngine:
 
     # -- settings and documents ---------------------------------------------------------------
 
-    def _apply_settings(self, uid: str) -> None:
+    def _apply_settings(self, uid: str, existing_too: bool = True) -> None:
+        """Create the index `uid` if missing, and apply the spec's settings to it (to an index
+        that already exists only when `existing_too`)."""
         client = self._client()
         try:
             info = client.get_raw_index(uid)
@@ -265,8 +290,11 @@ class MeiliEngine:
             if exc.status_code != 404:
                 raise
             task = client.create_index(uid, {"primaryKey": self.spec.primary_key})
-            self._wait(task.task_uid, f"create the index {uid!r}")
+            # another rebuild may have created it meanwhile
+            self._wait(task.task_uid, f"create the index {uid!r}", ("index_already_exists",))
         else:
+            if not existing_too:
+                return
             if info.get("primaryKey") not in (None, self.spec.primary_key):
                 raise SearchUnavailable(
                     f"the Meilisearch index {uid!r} has primary key {info['primaryKey']!r}, "
@@ -277,7 +305,7 @@ class MeiliEngine:
         self._wait(task.task_uid, f"apply the settings of {uid!r}")
 
     def _send_documents(self, uid: str, batch: list[Mapping[str, Any]]) -> int:
-        prepared = [_stored_form(self.spec, d) for d in batch]
+        prepared = [_indexed_form(self.spec, d) for d in batch]
         task = self._client().index(uid).add_documents(prepared, primary_key=self.spec.primary_key)
         return task.task_uid
 
@@ -293,11 +321,21 @@ class MeiliEngine:
         params: dict[str, Any] = {
             "page": query.page,
             "hitsPerPage": query.per_page,
-            "attributesToHighlight": list(self.spec.searchable),
-            "highlightPreTag": PRE,
-            "highlightPostTag": POST,
             "matchingStrategy": "last",
         }
+        marked = _marked_fields(self.spec, query)
+        if marked:
+            params |= {
+                "attributesToHighlight": marked,
+                "highlightPreTag": PRE,
+                "highlightPostTag": POST,
+            }
+        if query.crop:
+            params |= {
+                "attributesToCrop": list(query.crop),
+                "cropLength": query.crop_length,
+                "cropMarker": CROP,
+            }
         expression = meili_filter(self.spec, query.filters)
         if expression:
             params["filter"] = expression
@@ -316,26 +354,30 @@ class MeiliEngine:
     def _result(self, query: SearchQuery, response: dict[str, Any], started: float) -> SearchResult:
         hits = []
         crop = set(query.crop)
+        marked = _marked_fields(self.spec, query)
         for raw in response.get("hits", []):
             formatted = raw.pop("_formatted", None) or {}
+            shown = raw.pop(SHOWN, None) or {}
+            document = {**raw, **shown}
             highlights = {}
-            for name in self.spec.searchable:
-                text = join_values(formatted.get(name, raw.get(name)))
-                if text is None:
-                    continue
-                if name in crop:
-                    # cropped here rather than by Meilisearch, so both engines cut alike
-                    highlights[name] = snippet(*unmark(text), query.crop_length)
-                else:
-                    highlights[name] = render(text)
+            for name in marked:
+                words = query.crop_length if name in crop else None
+                html = _field_html(document.get(name), raw.get(name), formatted.get(name), words)
+                if html is not None:
+                    highlights[name] = html
             hits.append(
-                Hit(id=str(raw.get(self.spec.primary_key)), document=raw, highlights=highlights)
+                Hit(
+                    id=str(document.get(self.spec.primary_key)),
+                    document=document,
+                    highlights=highlights,
+                )
             )
         distribution = response.get("facetDistribution") or {}
         facets = {
             name: {str(value): int(n) for value, n in (distribution.get(name) or {}).items()}
             for name in query.facets
         }
+        server_ms = response.get("processingTimeMs")
         return SearchResult(
             hits=hits,
             total=int(response.get("totalHits", len(hits))),
@@ -343,6 +385,7 @@ class MeiliEngine:
             took_ms=(time.perf_counter() - started) * 1000,
             page=query.page,
             per_page=query.per_page,
+            server_ms=float(server_ms) if isinstance(server_ms, int | float) else None,
         )
 
     def _count(self, uid: str) -> int:
@@ -355,10 +398,12 @@ class MeiliEngine:
         offset = 0
         while True:
             page = self._client().http.post(
-                path, {"fields": [pk, field_name], "offset": offset, "limit": self.batch_size}
+                path,
+                {"fields": [pk, field_name, SHOWN], "offset": offset, "limit": self.batch_size},
             )
             for document in page.get("results", []):
-                result[str(document.get(pk))] = document.get(field_name)
+                shown = document.get(SHOWN) or {}
+                result[str(document.get(pk))] = shown.get(field_name, document.get(field_name))
             offset += self.batch_size
             if offset >= int(page.get("total", 0)) or not page.get("results"):
                 return result
@@ -380,20 +425,24 @@ class MeiliEngine:
 
     # -- rebuilding ---------------------------------------------------------------------------
 
-    def _prepare_rebuild(self, live: str) -> None:
-        client = self._client()
-        try:
-            client.get_raw_index(live)
-        except MeilisearchApiError as exc:
-            if exc.status_code != 404:
-                raise
-            # the swap needs both indexes to exist
-            self._apply_settings(live)
-        # temporary indexes left by an interrupted rebuild (one rebuild runs at a time)
-        listing = client.get_raw_indexes({"limit": 1000})
+    def _created_at(self, uid: str) -> str:
+        return str(self._client().get_raw_index(uid).get("createdAt"))
+
+    def _drop_leftovers(self, live: str, fresh: str, now: str) -> None:
+        """Delete the temporary indexes of rebuilds that died: untouched for `STALE_AFTER`
+        before `now` (the server's clock, from the fresh index), so that a rebuild running
+        beside this one keeps its index."""
+        reference = _moment(now)
+        if reference is None:
+            return
+        listing = self._client().get_raw_indexes({"limit": 1000})
         for index in listing.get("results", []):
-            if str(index.get("uid", "")).startswith(f"{live}__rebuild_"):
-                self._drop_index(index["uid"])
+            uid = str(index.get("uid", ""))
+            if not uid.startswith(f"{live}__rebuild_") or uid == fresh:
+                continue
+            touched = _moment(str(index.get("updatedAt", "")))
+            if touched is not None and reference - touched >= STALE_AFTER:
+                self._drop_index(uid)
 
     async def _fill(self, uid: str, documents: Documents, progress: Progress | None) -> None:
         pending: list[tuple[int, int]] = []  # (task, documents written once it succeeds)
@@ -429,33 +478,109 @@ class MeiliEngine:
         while pending:
             await settle()
 
-    def _swap(self, live: str, fresh: str) -> None:
-        task = self._client().swap_indexes([{"indexes": [live, fresh]}])
-        self._wait(task.task_uid, f"swap {fresh!r} into {live!r}")
+    def _swap(self, live: str, fresh: str, born: str) -> None:
+        """Swap `fresh` into `live` and confirm it, without reading the swap task (see above)."""
+        client = self._client()
+        client.swap_indexes([{"indexes": [live, fresh]}])
+        # the same settings again: a task on the live index that runs after the swap
+        settings = meili_settings(self.spec, max_facet_values=self.max_facet_values)
+        task = client.index(live).update_settings(settings)
+        self._wait(task.task_uid, f"confirm the swap of {fresh!r} into {live!r}")
+        if self._created_at(fresh) == born:
+            raise SearchUnavailable(
+                f"Meilisearch did not swap {fresh!r} into {live!r} (the swap task failed)"
+            )
 
     def _drop_index(self, uid: str) -> None:
+        """Delete an index and wait until it is gone; one already gone counts as deleted."""
         task = self._client().delete_index(uid)
-        self._wait(task.task_uid, f"delete the index {uid!r}")
+        self._wait(task.task_uid, f"delete the index {uid!r}", ("index_not_found",))
 
     def _forget_index(self, uid: str) -> None:
-        """Best-effort removal of a half-built index; the next rebuild removes any leftover."""
+        """Best-effort removal of a half-built index; a later rebuild removes any leftover."""
         with contextlib.suppress(SearchUnavailable):
-            self._guarded(self._client().delete_index, uid)
+            self._guarded(self._drop_index, uid)
 
 
 def _take(source: Iterator[Mapping[str, Any]], size: int) -> list[Mapping[str, Any]]:
     return list(itertools.islice(source, size))
 
 
-def _stored_form(spec: IndexSpec, document: Mapping[str, Any]) -> dict[str, Any]:
-    """A copy of `document` checked against `spec`, with highlight markers removed from its text."""
+def _marked_fields(spec: IndexSpec, query: SearchQuery) -> list[str]:
+    """The fields whose highlights the caller shows: those it names (all searchable fields by
+    default) and those it crops."""
+    shown = spec.searchable if query.highlight is None else query.highlight
+    return list(dict.fromkeys([*shown, *query.crop]))
+
+
+def _field_html(stored: Any, indexed: Any, formatted: Any, crop_words: int | None) -> str | None:
+    """The highlight of one field (a text, or a list of texts joined by ", ")."""
+    if isinstance(stored, str):
+        return html_for(
+            stored,
+            indexed if isinstance(indexed, str) else stored,
+            formatted if isinstance(formatted, str) else None,
+            crop_words,
+        )
+    if isinstance(stored, list | tuple):
+        indexed_list = indexed if isinstance(indexed, list) else stored
+        formatted_list = formatted if isinstance(formatted, list) else []
+        parts = []
+        for i, text in enumerate(stored):
+            if not isinstance(text, str):
+                continue
+            copy = indexed_list[i] if i < len(indexed_list) else text
+            mark = formatted_list[i] if i < len(formatted_list) else None
+            parts.append(
+                html_for(
+                    text,
+                    copy if isinstance(copy, str) else text,
+                    mark if isinstance(mark, str) else None,
+                    crop_words,
+                )
+            )
+        return ", ".join(parts) if parts else None
+    return None
+
+
+def _moment(value: str) -> dt.datetime | None:
+    try:
+        return dt.datetime.fromisoformat(value)
+    except ValueError:
+        return None
+
+
+def _indexed_form(spec: IndexSpec, document: Mapping[str, Any]) -> dict[str, Any]:
+    """What Meilisearch stores for `document`: checked against `spec`, without highlight or
+    crop markers, each searchable text replaced by its searchable copy and, where the copy
+    differs, the text itself kept under `SHOWN` to be shown and returned."""
     check_document(spec, document)
-    return {key: _without_markers(value) for key, value in document.items()}
+    if SHOWN in document:
+        raise ValueError(f"{SHOWN!r} is a field name the Meilisearch engine keeps for itself")
+    stored = {key: _without_markers(value) for key, value in document.items()}
+    shown: dict[str, Any] = {}
+    for name in spec.searchable:
+        value = stored.get(name)
+        copy = _copy_of(value)
+        if copy != value:
+            shown[name] = value
+            stored[name] = copy
+    if shown:
+        stored[SHOWN] = shown
+    return stored
+
+
+def _copy_of(value: Any) -> Any:
+    if isinstance(value, str):
+        return searchable_copy(value)
+    if isinstance(value, list | tuple):
+        return [searchable_copy(v) if isinstance(v, str) else v for v in value]
+    return value
 
 
 def _without_markers(value: Any) -> Any:
     if isinstance(value, str):
-        return strip_markers(value)
+        return strip_markers(value).replace(CROP, "")
     if isinstance(value, list | tuple):
         return [_without_markers(v) for v in value]
     return value

@@ -23,6 +23,7 @@ from search.tantivy import TantivyEngine
 
 MEILI_URL = os.environ.get("MEILI_URL")
 NO_MEILI = "MEILI_URL is not set: no Meilisearch server to test against"
+MEILI_PREFIX = os.environ.get("MEILI_INDEX_PREFIX", "").strip()
 
 ENGINE_PARAMS = [
     pytest.param("tantivy", id="tantivy"),
@@ -35,11 +36,13 @@ ENGINE_PARAMS = [
 
 
 def make_engine(kind: str, tmp_path: Path, spec: IndexSpec = SPEC) -> TantivyEngine | MeiliEngine:
+    """A new engine of `kind`; its Meilisearch index is named inside the registry key's scope."""
     if kind == "tantivy":
         return TantivyEngine(tmp_path / "search", spec)
     assert MEILI_URL is not None
-    # one index per test, so tests cannot see each other's documents
-    unique = replace(spec, name=f"{spec.name}_{uuid.uuid4().hex[:10]}")
+    # one index per test, so tests cannot see each other's documents, named inside the scope of
+    # the key `registry search create-key` makes (`{MEILI_INDEX_PREFIX}solutions*`)
+    unique = replace(spec, name=f"{MEILI_PREFIX}solutions_{spec.name}_{uuid.uuid4().hex[:10]}")
     # a small batch size makes even this corpus travel in several batches
     return MeiliEngine(MEILI_URL, os.environ.get("MEILI_API_KEY"), unique, batch_size=5)
 
@@ -52,7 +55,7 @@ async def drop_meili_indexes(engine: MeiliEngine) -> None:
         client = meilisearch.Client(engine.url, os.environ.get("MEILI_API_KEY"))
         for index in client.get_raw_indexes({"limit": 1000}).get("results", []):
             if str(index["uid"]).startswith(engine.spec.name):
-                client.delete_index(index["uid"])
+                client.wait_for_task(client.delete_index(index["uid"]).task_uid)
 
     await asyncio.to_thread(drop)
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import copy
+import os
 from collections import Counter
 from collections.abc import AsyncIterator, Callable
 from html.parser import HTMLParser
@@ -371,6 +372,40 @@ async def test_a_failed_rebuild_leaves_the_old_index_serving(engine: Any) -> Non
     assert await engine.rebuild(renewed_corpus()) == len(CORPUS)
 
 
+async def test_three_concurrent_rebuilds_all_succeed_and_keep_the_index_whole(
+    engine: Any,
+) -> None:
+    """As three `registry reindex` runs at once: on Meilisearch three processes (engines) on one
+    index, on the embedded engine three calls of the one engine a process has."""
+    from search.meilisearch import MeiliEngine
+
+    if isinstance(engine, MeiliEngine):
+        siblings = [
+            MeiliEngine(engine.url, os.environ.get("MEILI_API_KEY"), engine.spec, batch_size=5)
+            for _ in "ab"
+        ]
+    else:
+        siblings = [engine, engine]
+    renewed = renewed_corpus()
+    try:
+        counts = await asyncio.gather(
+            engine.rebuild(iter(renewed)),
+            *(sibling.rebuild(batches(renewed, 4, 0.001)) for sibling in siblings),
+        )
+    finally:
+        for sibling in siblings:
+            if sibling is not engine:
+                await sibling.close()
+    assert counts == [len(renewed)] * 3
+    assert await engine.count() == len(renewed)
+    assert ids(await engine.search(SearchQuery(text="zanzibar"))) == ["zanzibar"]
+    # the settings came along: filters and facets still work
+    result = await engine.search(SearchQuery(filters={"status": ["retired"]}, facets=("kind",)))
+    expected = [d for d in renewed if d["status"] == "retired"]
+    assert sorted(ids(result)) == sorted(d["id"] for d in expected)
+    assert result.facets["kind"] == facet_counts(expected, "kind")
+
+
 # -- highlights and validation --------------------------------------------------------------
 
 
@@ -413,6 +448,40 @@ async def test_highlights_escape_stored_markup_and_mark_only_matches(engine: Any
     summary = parse(highlights["summary"])
     assert summary.tags == []
     assert "".join(summary.text) == "A title with <b>markup</b> & an ampersand"
+
+
+@pytest.mark.parametrize(
+    ("title", "word"),
+    [
+        ("<script>alert(1)</script> widget", "alert"),
+        ("<b>alarm</b> board", "alarm"),
+        ("the (alarm) & <i>beacon</i>", "beacon"),
+    ],
+)
+async def test_words_glued_to_markup_are_found_and_marked(
+    engine: Any, title: str, word: str
+) -> None:
+    await engine.upsert([{**BY_ID["grit-bins"], "id": "glued", "title": title}])
+    result = await engine.search(SearchQuery(text=word))
+    hit = next(h for h in result.hits if h.id == "glued")
+    assert hit.document["title"] == title
+    shown = parse(hit.highlights["title"])
+    assert "".join(shown.text) == title
+    assert [m.lower() for m in shown.marked] == [word]
+
+
+async def test_a_word_after_a_bracket_is_marked_whole(engine: Any) -> None:
+    await engine.upsert(
+        [{**BY_ID["grit-bins"], "id": "bracketed", "title": "the <zephyrine> flood"}]
+    )
+    [hit] = (await engine.search(SearchQuery(text="zephyrine"))).hits
+    assert hit.highlights["title"] == "the &lt;<mark>zephyrine</mark>&gt; flood"
+
+
+async def test_a_prefix_is_marked_as_the_whole_word(engine: Any) -> None:
+    result = await engine.search(SearchQuery(text="telec"))
+    hub = next(h for h in result.hits if h.id == "telecare-hub")
+    assert [m.lower() for m in parse(hub.highlights["title"]).marked] == ["telecare"]
 
 
 async def test_highlights_mark_typos_and_prefixes(engine: Any) -> None:

@@ -1,248 +1,45 @@
 """The Meilisearch engine without a Meilisearch server: what it sends, in what order, and failures.
 
-`FakeMeilisearch` answers the handful of endpoints the engine uses, the way Meilisearch's API
-reference describes them (tasks enqueued with 202 and polled until they succeed or fail), and
-records every request. It stands in only at the network edge; the contract suite runs the engine
-against a real server when `MEILI_URL` is set.
+`FakeMeilisearch` (fake_meilisearch.py) answers the endpoints the engine uses as a real
+Meilisearch v1.50.0 server did, quirks included, and records every request. It stands in only at
+the network edge; the contract suite runs the engine against a real server when `MEILI_URL` is
+set (`make test-meili`).
 """
 
 from __future__ import annotations
 
-import json
+import asyncio
 import math
 import socket
-import threading
 import time
 from collections.abc import AsyncIterator, Iterator
-from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from dataclasses import replace
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from search_corpus import CORPUS, SPEC
+from fake_meilisearch import ALL_INDEXES_KEY, SCOPED_KEY, FakeMeilisearch, serve
+from search_corpus import CORPUS
+from search_corpus import SPEC as CORPUS_SPEC
 
 from search import MAX_TOTAL_HITS, SearchQuery, SearchUnavailable, SortField
 from search.highlight import POST, PRE
-from search.meilisearch.engine import RANKING_RULES, MeiliEngine, meili_settings
+from search.meilisearch.engine import RANKING_RULES, SHOWN, MeiliEngine, meili_settings
 
 pytestmark = pytest.mark.no_database
 
-NOW = "2025-01-01T00:00:00.000000Z"
-
-
-@dataclass
-class Request:
-    method: str
-    path: str
-    query: dict[str, list[str]]
-    body: Any
-
-
-class FakeMeilisearch:
-    """Enough of Meilisearch's HTTP API for the engine, with every request recorded."""
-
-    def __init__(self) -> None:
-        self.requests: list[Request] = []
-        self.indexes: dict[str, dict[str, Any]] = {}
-        self.tasks: dict[int, dict[str, Any]] = {}
-        self.failing_task_types: set[str] = set()
-        self.key_status = 403
-        self.search_delay = 0.0
-        self.search_response: dict[str, Any] | None = None
-        self._lock = threading.Lock()
-
-    def paths(self, method: str | None = None) -> list[str]:
-        return [r.path for r in self.requests if method is None or r.method == method]
-
-    def writes(self) -> list[tuple[str, str]]:
-        return [(r.method, r.path) for r in self.requests if r.method != "GET"]
-
-    def add_index(self, uid: str, docs: list[dict[str, Any]]) -> None:
-        self.indexes[uid] = {"primaryKey": "id", "docs": {d["id"]: d for d in docs}, "settings": {}}
-
-    def handle(
-        self, method: str, path: str, query: dict[str, list[str]], body: Any
-    ) -> tuple[int, Any]:
-        with self._lock:
-            self.requests.append(Request(method, path, query, body))
-            return self._route(method, path.strip("/").split("/"), query, body)
-
-    def _task(self, kind: str, uid: str | None, apply: Any = None) -> tuple[int, Any]:
-        number = len(self.tasks)
-        error = None
-        if kind in self.failing_task_types:
-            error = {"message": f"{kind} went wrong", "code": "internal", "type": "internal"}
-        elif apply is not None:
-            apply()
-        self.tasks[number] = {
-            "uid": number,
-            "indexUid": uid,
-            "status": "failed" if error else "succeeded",
-            "type": kind,
-            "details": {},
-            "error": error,
-            "duration": "PT0.001S",
-            "enqueuedAt": NOW,
-            "startedAt": NOW,
-            "finishedAt": NOW,
-        }
-        return 202, {
-            "taskUid": number,
-            "indexUid": uid,
-            "status": "enqueued",
-            "type": kind,
-            "enqueuedAt": NOW,
-        }
-
-    def _missing(self, uid: str) -> tuple[int, Any]:
-        return 404, {
-            "message": f"Index `{uid}` not found.",
-            "code": "index_not_found",
-            "type": "invalid_request",
-            "link": "https://docs.meilisearch.com/errors#index_not_found",
-        }
-
-    def _route(
-        self, method: str, parts: list[str], query: dict[str, list[str]], body: Any
-    ) -> tuple[int, Any]:
-        match method, parts:
-            case "GET", ["health"]:
-                return 200, {"status": "available"}
-            case "GET", ["keys", _]:
-                if self.key_status == 404:
-                    return 404, {"message": "API key not found.", "code": "api_key_not_found"}
-                return 403, {
-                    "message": "The provided API key is invalid.",
-                    "code": "invalid_api_key",
-                }
-            case "GET", ["tasks", number]:
-                return 200, self.tasks[int(number)]
-            case "GET", ["indexes"]:
-                results = [
-                    {"uid": uid, "primaryKey": i["primaryKey"], "createdAt": NOW, "updatedAt": NOW}
-                    for uid, i in self.indexes.items()
-                ]
-                return 200, {"results": results, "offset": 0, "limit": 1000, "total": len(results)}
-            case "POST", ["indexes"]:
-                uid = body["uid"]
-                return self._task(
-                    "indexCreation",
-                    uid,
-                    lambda: self.indexes.setdefault(
-                        uid, {"primaryKey": body.get("primaryKey"), "docs": {}, "settings": {}}
-                    ),
-                )
-            case "POST", ["swap-indexes"]:
-                a, b = body[0]["indexes"]
-
-                def swap() -> None:
-                    self.indexes[a], self.indexes[b] = self.indexes[b], self.indexes[a]
-
-                return self._task("indexSwap", None, swap)
-            case _, ["indexes", uid, *rest] if uid not in self.indexes and rest[:1] != [
-                "documents"
-            ]:
-                return self._missing(uid)
-            case "GET", ["indexes", uid]:
-                info = self.indexes[uid]
-                return 200, {
-                    "uid": uid,
-                    "primaryKey": info["primaryKey"],
-                    "createdAt": NOW,
-                    "updatedAt": NOW,
-                }
-            case "DELETE", ["indexes", uid]:
-                return self._task("indexDeletion", uid, lambda: self.indexes.pop(uid))
-            case "PATCH", ["indexes", uid, "settings"]:
-                return self._task(
-                    "settingsUpdate", uid, lambda: self.indexes[uid]["settings"].update(body)
-                )
-            case "GET", ["indexes", uid, "stats"]:
-                count = len(self.indexes[uid]["docs"])
-                return 200, {
-                    "numberOfDocuments": count,
-                    "isIndexing": False,
-                    "fieldDistribution": {},
-                }
-            case "POST", ["indexes", uid, "documents"]:
-
-                def add() -> None:
-                    index = self.indexes.setdefault(
-                        uid, {"primaryKey": query["primaryKey"][0], "docs": {}, "settings": {}}
-                    )
-                    index["docs"].update({d["id"]: d for d in body})
-
-                return self._task("documentAdditionOrUpdate", uid, add)
-            case "POST", ["indexes", uid, "documents", "delete-batch"]:
-
-                def remove() -> None:
-                    for pk in body:
-                        self.indexes[uid]["docs"].pop(pk, None)
-
-                return self._task("documentDeletion", uid, remove)
-            case "POST", ["indexes", uid, "documents", "fetch"]:
-                docs = list(self.indexes[uid]["docs"].values())
-                page = docs[body["offset"] : body["offset"] + body["limit"]]
-                results = [{f: d.get(f) for f in body["fields"]} for d in page]
-                return 200, {
-                    "results": results,
-                    "offset": body["offset"],
-                    "limit": body["limit"],
-                    "total": len(docs),
-                }
-            case "POST", ["indexes", uid, "search"]:
-                time.sleep(self.search_delay)
-                if self.search_response is not None:
-                    return 200, self.search_response
-                docs = list(self.indexes[uid]["docs"].values())
-                # Meilisearch's finite pagination: no hit past `maxTotalHits` (default 1000),
-                # and `totalHits` counted up to it
-                cap = self.indexes[uid]["settings"].get("pagination", {}).get("maxTotalHits", 1000)
-                per_page = body.get("hitsPerPage", 20)
-                start = min((body.get("page", 1) - 1) * per_page, cap)
-                hits = docs[start : start + min(per_page, cap - start)]
-                return 200, {"hits": hits, "totalHits": min(len(docs), cap), "processingTimeMs": 1}
-        return 404, {"message": f"no route {method} {'/'.join(parts)}", "code": "not_found"}
+# the registry's key covers `solutions*`, so the index is named inside it
+SPEC = replace(CORPUS_SPEC, name="solutions")
 
 
 @pytest.fixture
 def fake() -> Iterator[tuple[FakeMeilisearch, str]]:
-    state = FakeMeilisearch()
-
-    class Handler(BaseHTTPRequestHandler):
-        def _serve(self) -> None:
-            url = urlsplit(self.path)
-            length = int(self.headers.get("Content-Length") or 0)
-            raw = self.rfile.read(length) if length else b""
-            body = json.loads(raw) if raw else None
-            status, payload = state.handle(self.command, url.path, parse_qs(url.query), body)
-            data = json.dumps(payload).encode()
-            try:
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-            except (BrokenPipeError, ConnectionResetError):
-                pass  # the client gave up waiting (the timeout test)
-
-        do_GET = do_POST = do_PATCH = do_PUT = do_DELETE = _serve
-
-        def log_message(self, format: str, *args: Any) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, args=(0.01,), daemon=True)
-    thread.start()
-    yield state, f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-    server.server_close()
+    with serve() as served:
+        yield served
 
 
 @pytest.fixture
 async def engine(fake: tuple[FakeMeilisearch, str]) -> AsyncIterator[MeiliEngine]:
-    engine = MeiliEngine(fake[1], "a-scoped-key", SPEC, batch_size=1000, timeout=2)
+    engine = MeiliEngine(fake[1], SCOPED_KEY, SPEC, batch_size=1000, timeout=2)
     yield engine
     await engine.close()
 
@@ -358,7 +155,7 @@ async def test_a_document_that_does_not_fit_is_refused_before_sending(fake, engi
 async def test_rebuild_fills_a_fresh_index_and_swaps_it_in(fake) -> None:
     state, url = fake
     state.add_index(SPEC.name, documents(5))
-    engine = MeiliEngine(url, "a-scoped-key", SPEC, batch_size=10)
+    engine = MeiliEngine(url, SCOPED_KEY, SPEC, batch_size=10)
     progress: list[int] = []
     try:
         assert await engine.rebuild(documents(25)[::-1], progress.append) == 25
@@ -371,7 +168,11 @@ async def test_rebuild_fills_a_fresh_index_and_swaps_it_in(fake) -> None:
     assert writes[1] == ("PATCH", f"/indexes/{fresh}/settings")
     assert writes[2:5] == [("POST", f"/indexes/{fresh}/documents")] * 3
     assert writes[5] == ("POST", "/swap-indexes")
-    assert writes[6] == ("DELETE", f"/indexes/{fresh}")
+    # confirmed by a task on the live index, never by reading the swap task
+    assert writes[6] == ("PATCH", f"/indexes/{SPEC.name}/settings")
+    swap_task = next(n for n, t in state.tasks.items() if t["type"] == "indexSwap")
+    assert f"/tasks/{swap_task}" not in state.paths("GET")
+    assert writes[7] == ("DELETE", f"/indexes/{fresh}")
     assert sorted(state.indexes[SPEC.name]["docs"]) == sorted(d["id"] for d in documents(25))
     assert fresh not in state.indexes
     assert progress == [10, 20, 25]
@@ -399,13 +200,95 @@ async def test_a_failed_rebuild_never_swaps_and_removes_its_index(fake, engine) 
     assert sorted(state.indexes[SPEC.name]["docs"]) == sorted(d["id"] for d in documents(5))
 
 
-async def test_leftovers_of_an_interrupted_rebuild_are_removed_by_the_next(fake, engine) -> None:
+async def test_leftovers_of_a_dead_rebuild_are_removed_but_not_a_running_ones(fake, engine) -> None:
     state, _ = fake
     state.add_index(SPEC.name, documents(5))
-    state.add_index(f"{SPEC.name}__rebuild_1", documents(2))
+    state.add_index(f"{SPEC.name}__rebuild_1", documents(2), updated="2025-01-01T00:00:00.0Z")
+    running = f"{SPEC.name}__rebuild_2"
+    state.add_index(running, documents(2))  # written to just now: another rebuild's
     state.add_index("someone_elses_index", documents(1))
     await engine.rebuild(documents(4))
-    assert sorted(state.indexes) == sorted([SPEC.name, "someone_elses_index"])
+    assert sorted(state.indexes) == sorted([SPEC.name, running, "someone_elses_index"])
+
+
+async def test_the_fake_hides_swap_tasks_from_keys_not_on_every_index(fake) -> None:
+    state, url = fake
+    state.add_index("solutions", [])
+    state.add_index("solutions_new", [])
+    import meilisearch
+    from meilisearch.errors import MeilisearchApiError
+
+    scoped = meilisearch.Client(url, SCOPED_KEY)
+    task = scoped.swap_indexes([{"indexes": ["solutions", "solutions_new"]}])
+    state.settle()
+    with pytest.raises(MeilisearchApiError) as refused:
+        scoped.get_task(task.task_uid)
+    assert (refused.value.status_code, refused.value.code) == (404, "task_not_found")
+    assert meilisearch.Client(url, ALL_INDEXES_KEY).get_task(task.task_uid).status == "succeeded"
+    # and deleting a missing index is enqueued, then fails
+    gone = scoped.delete_index("solutions_gone")
+    state.settle()
+    failed = scoped.get_task(gone.task_uid)
+    assert (failed.status, failed.error["code"]) == ("failed", "index_not_found")
+
+
+async def test_rebuild_with_the_registrys_key_succeeds_and_reports_truly(fake, engine) -> None:
+    state, _ = fake
+    state.add_index(SPEC.name, documents(5))
+    assert await engine.rebuild(documents(7)) == 7
+    assert sorted(state.indexes[SPEC.name]["docs"]) == sorted(d["id"] for d in documents(7))
+    assert list(state.indexes) == [SPEC.name]
+
+
+async def test_a_swap_that_fails_is_reported_and_leaves_the_old_index_live(fake, engine) -> None:
+    state, _ = fake
+    state.add_index(SPEC.name, documents(5))
+    state.failing_task_types.add("indexSwap")
+    with pytest.raises(SearchUnavailable, match="did not swap"):
+        await engine.rebuild(documents(7))
+    assert sorted(state.indexes[SPEC.name]["docs"]) == sorted(d["id"] for d in documents(5))
+    assert list(state.indexes) == [SPEC.name]  # the fresh index was removed, and waited for
+
+
+async def test_deleting_an_index_already_gone_counts_as_done(fake, engine) -> None:
+    state, _ = fake
+    # as a rebuild deletes a temporary index another process deleted meanwhile
+    await engine._run(engine._drop_index, f"{SPEC.name}__rebuild_1")
+    [task] = state.tasks.values()
+    assert (task["type"], task["status"]) == ("indexDeletion", "failed")
+    assert task["error"]["code"] == "index_not_found"
+
+
+async def test_after_a_failed_rebuild_the_next_one_succeeds(fake, engine) -> None:
+    state, _ = fake
+    state.add_index(SPEC.name, documents(5))
+    state.task_delay = 0.005
+
+    async def failing() -> AsyncIterator[list[dict[str, Any]]]:
+        yield documents(30)[10:20]
+        raise RuntimeError("the database went away")
+
+    with pytest.raises(RuntimeError):
+        await engine.rebuild(failing())
+    assert list(state.indexes) == [SPEC.name]  # its index is gone before it returns
+    assert await engine.rebuild(documents(6)) == 6
+
+
+async def test_three_concurrent_rebuilds_all_succeed_and_keep_the_index_whole(fake) -> None:
+    state, url = fake
+    state.add_index(SPEC.name, documents(5))
+    state.task_delay = 0.002
+    engines = [MeiliEngine(url, SCOPED_KEY, SPEC, batch_size=7) for _ in range(3)]
+    try:
+        counts = await asyncio.gather(*(e.rebuild(documents(40)) for e in engines))
+    finally:
+        for e in engines:
+            await e.close()
+    assert counts == [40, 40, 40]
+    assert list(state.indexes) == [SPEC.name]
+    live = state.indexes[SPEC.name]
+    assert sorted(live["docs"]) == sorted(d["id"] for d in documents(40))
+    assert live["settings"] == meili_settings(SPEC)
 
 
 # -- searching ------------------------------------------------------------------------------
@@ -494,7 +377,7 @@ async def test_relevance_order_is_left_to_meilisearch(fake, engine) -> None:
 async def test_fingerprints_page_through_every_document(fake) -> None:
     state, url = fake
     state.add_index(SPEC.name, documents(23))
-    engine = MeiliEngine(url, "a-scoped-key", SPEC, batch_size=10)
+    engine = MeiliEngine(url, SCOPED_KEY, SPEC, batch_size=10)
     try:
         fingerprints = await engine.fingerprints("updated")
     finally:
@@ -541,7 +424,7 @@ async def test_an_unreachable_server_is_unavailable_quickly() -> None:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     # nothing listens on the port any more
-    engine = MeiliEngine(f"http://127.0.0.1:{port}", "a-scoped-key", SPEC, timeout=2)
+    engine = MeiliEngine(f"http://127.0.0.1:{port}", SCOPED_KEY, SPEC, timeout=2)
     try:
         started = time.monotonic()
         with pytest.raises(SearchUnavailable, match="cannot reach Meilisearch"):
@@ -563,7 +446,7 @@ async def test_a_slow_server_is_unavailable_after_the_timeout(fake) -> None:
     state, url = fake
     state.add_index(SPEC.name, documents(2))
     state.search_delay = 1.0
-    engine = MeiliEngine(url, "a-scoped-key", SPEC, timeout=0.2)
+    engine = MeiliEngine(url, SCOPED_KEY, SPEC, timeout=0.2)
     try:
         started = time.monotonic()
         with pytest.raises(SearchUnavailable, match="did not answer"):
@@ -580,3 +463,87 @@ async def test_validation_happens_before_any_request(fake, engine) -> None:
     with pytest.raises(ValueError, match="cannot sort"):
         await engine.search(SearchQuery(sort=(SortField("kind"),)))
     assert state.requests == []
+
+
+# -- what is indexed, and marks on whole words -----------------------------------------------
+
+
+GLUED = {
+    "<script>alert(1)</script> widget": "alert",
+    "<b>alarm</b> board": "alarm",
+    "the (alarm) & <i>beacon</i>": "beacon",
+}
+
+
+async def test_words_glued_to_markup_are_found_and_shown_as_stored(fake, engine) -> None:
+    state, _ = fake
+    await engine.apply_settings()
+    docs = [{**CORPUS[0], "id": f"glued-{n}", "title": t} for n, t in enumerate(GLUED)]
+    await engine.upsert(docs)
+    stored = state.indexes[SPEC.name]["docs"]["glued-1"]
+    assert stored["title"] == "< b > alarm < /b > board"  # the searchable copy
+    assert stored[SHOWN] == {"title": "<b>alarm</b> board"}
+    for n, (title, word) in enumerate(GLUED.items()):
+        result = await engine.search(SearchQuery(text=word))
+        hit = next(h for h in result.hits if h.id == f"glued-{n}")
+        assert hit.document == docs[n]
+        expected = title.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+        assert hit.highlights["title"] == expected.replace(word, f"<mark>{word}</mark>")
+    assert await engine.fingerprints("title") == {d["id"]: d["title"] for d in docs}
+
+
+async def test_the_servers_marks_are_moved_onto_whole_words(fake, engine) -> None:
+    state, _ = fake
+    await engine.apply_settings()
+    # an index written before searchable copies existed: the server marks `<zephyrin`
+    state.add_index(
+        SPEC.name,
+        [{**CORPUS[0], "id": "old", "title": "the <zephyrine> flood", "summary": "Recruitment"}],
+    )
+    state.indexes[SPEC.name]["settings"] = meili_settings(SPEC)
+    [hit] = (await engine.search(SearchQuery(text="zephyrine"))).hits
+    assert hit.highlights["title"] == "the &lt;<mark>zephyrine</mark>&gt; flood"
+    [hit] = (await engine.search(SearchQuery(text="recr"))).hits
+    assert hit.highlights["summary"] == "<mark>Recruitment</mark>"
+
+
+async def test_crops_come_from_the_server_with_whole_words_marked(fake, engine) -> None:
+    state, _ = fake
+    await engine.apply_settings()
+    filler = " ".join(f"word{n}" for n in range(60))
+    text = f"{filler} the <zephyrine> flood gauge {filler}"
+    await engine.upsert([{**CORPUS[0], "id": "long", "description": text}])
+    query = SearchQuery(text="zephyr", crop=("description",), crop_length=10)
+    [hit] = (await engine.search(query)).hits
+    body = next(r.body for r in state.requests if r.path.endswith("/search"))
+    assert (body["attributesToCrop"], body["cropLength"]) == (["description"], 10)
+    cropped = hit.highlights["description"]
+    assert cropped.startswith("\u2026")
+    assert cropped.endswith("\u2026")
+    assert "the &lt;<mark>zephyrine</mark>&gt; flood" in cropped
+    assert len(cropped.split()) <= 11
+
+
+async def test_a_search_asks_only_for_what_is_shown(fake, engine) -> None:
+    state, _ = fake
+    await engine.apply_settings()
+    await engine.upsert(documents(3))
+    result = await engine.search(
+        SearchQuery(text="telecare", highlight=("title",), crop=("description",))
+    )
+    body = next(r.body for r in state.requests if r.path.endswith("/search"))
+    assert body["attributesToHighlight"] == ["title", "description"]
+    assert "facets" not in body
+    assert result.server_ms == 1
+    assert all(set(h.highlights) == {"title", "description"} for h in result.hits)
+    await engine.search(SearchQuery(text="telecare", highlight=()))
+    last = [r.body for r in state.requests if r.path.endswith("/search")][-1]
+    assert "attributesToHighlight" not in last
+    assert "attributesToCrop" not in last
+    with pytest.raises(ValueError, match="cannot highlight 'owner'"):
+        await engine.search(SearchQuery(text="x", highlight=("owner",)))
+
+
+async def test_the_field_the_engine_keeps_for_itself_is_refused(fake, engine) -> None:
+    with pytest.raises(ValueError, match=SHOWN):
+        await engine.upsert([{**CORPUS[0], SHOWN: {"title": "x"}}])
