@@ -2,7 +2,7 @@
 
 The search index holds solutions only. Organisations (the 32 councils and a few dozen others)
 and programmes (a few dozen at most) are few, so they are matched in the database: every word
-typed must begin a word of the organisation's name (or of the programme's title or summary), and
+typed must begin a word of the organisation's name (or of the programme's title), and
 an organisation's identifier (`GB-LAS-GLG`) matches as a whole. The work is bounded: at most
 `MAX_WORDS` words, at most `MAX_ROWS` rows read, at most `SHOWN` of each kind returned.
 """
@@ -85,9 +85,7 @@ async def named_like(text: str) -> NamedMatches:
         .where(by_name)
         .limit(MAX_ROWS)
     )
-    in_programme = (
-        _begins_a_word(Programme.title, w) | _begins_a_word(Programme.summary, w) for w in words
-    )
+    in_programme = (_begins_a_word(Programme.title, w) for w in words)
     programmes = (
         await Programme.select(Programme.slug, Programme.title)
         .where(reduce(and_, in_programme))

@@ -303,7 +303,7 @@ class SearchResults(Struct):
     hits: list[SearchHit]
     # Organisations whose names match q (url: their API record), at most five; empty without q.
     organisations: list[NamedMatch]
-    # Programmes whose title or summary match q (url: their page), at most five; empty without q.
+    # Programmes whose title matches q (url: their page), at most five; empty without q.
     programmes: list[NamedMatch]
     total: int
     page: int

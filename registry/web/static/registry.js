@@ -6,6 +6,8 @@ function start(scope) {
   if (designSystem && typeof designSystem.initAll === "function") {
     designSystem.initAll(scope);
   }
+  // With this script the sort applies as it is chosen, so its button is not needed.
+  scope.querySelectorAll(".registry-apply-sort").forEach((button) => { button.style.display = "none"; });
 }
 
 start(document);
