@@ -113,14 +113,14 @@ async def test_an_organisations_profile_links_to_what_it_uses_in_search(seeded_c
 
 async def test_the_box_names_organisations_and_programmes_above_the_solutions(seeded_client):
     page = await seeded_client.get("/?q=glasgow")
-    assert texts(page, "#named-organisations + ul > li > a") == ["Glasgow City Council"]
+    assert texts(page, "#named-organisations ~ dd a") == ["Glasgow City Council"]
     link = html(page).css_first("#named-matches a")
     assert link.attributes["href"] == "/organisations/glasgow-city"
     order = [n.attributes.get("id") for n in html(page).css("#named-matches, #results-heading")]
     assert order == ["named-matches", "results-heading"]
 
     page = await seeded_client.get("/?q=telecare")
-    assert "Digital telecare" in texts(page, "#named-programmes + ul > li > a")
+    assert "Digital telecare" in texts(page, "#named-programmes ~ dd a")
     assert html(await seeded_client.get("/")).css_first("#named-matches") is None
 
 
