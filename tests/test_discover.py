@@ -146,3 +146,23 @@ async def test_the_interested_filter_lists_the_councils_interested(client, searc
     chosen = await client.get("/?interested=FIFE")
     assert texts(chosen, ".ds_search-result__title") == ["Wanted booking"]
     assert texts(chosen, ".ds_facet") == ["Interested: Fife Council \u00d7"]
+
+
+async def test_while_search_is_down_the_box_still_names_and_the_filters_are_kept(
+    broken_index, fife
+):
+    from tests.clients import app_client
+
+    await make_solution("platform", fife, title="Fife booking platform")
+    async with app_client(broken_index) as client:
+        page = await client.get("/?q=fife&kind=Platform&adopted_by=fife")
+        assert page.status_code == 200
+        assert "Search is unavailable just now" in text_of(page, ".ds_warning-text")
+        assert texts(page, "#named-organisations ~ dd a") == ["Fife Council"]
+        kept = {
+            (n.attributes["name"], n.attributes["value"])
+            for n in html(page).css("#filters-details input[type=hidden]")
+        }
+        assert kept == {("kind", "platform"), ("adopted_by", "fife")}
+        response = await client.get("/api/v1/search", params={"q": "fife"})
+        assert response.status_code == 503

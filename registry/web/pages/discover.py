@@ -56,7 +56,7 @@ class FacetValue:
     id: str  # the checkbox's id: the same for a value on every answer, so focus can stay on it
 
 
-_UNSAFE_IN_ID = re.compile(r"[^a-z0-9]+")
+_UNSAFE_IN_ID = re.compile(r"[^a-z0-9_]+")
 
 
 def checkbox_id(name: str, value: str) -> str:
