@@ -84,7 +84,10 @@ async def test_a_kind_filter_returns_only_that_kind_with_facets_from_the_databas
     assert {hit["kind"] for hit in body["hits"]} == {"challenge"}
     assert sorted(slugs(body)) == sorted(c["slug"] for c in challenges)
     assert body["total"] == len(challenges)
-    assert body["facets"]["kind"] == {"challenge": len(challenges)}
+    # The kind group keeps the counts of its other kinds (OR within a group); the other groups
+    # count the challenges.
+    published = await Solution.select(Solution.kind).where(Solution.status != "draft")
+    assert body["facets"]["kind"] == dict(Counter(row["kind"] for row in published))
     assert body["facets"]["status"] == dict(Counter(c["status"] for c in challenges))
 
 
@@ -212,3 +215,127 @@ async def test_a_filter_value_too_long_as_given_is_refused_naming_it(seeded_clie
     assert "each owner must be 200 characters or fewer" in response.text
     fine = await seeded_client.get(path, params={"owner": "x" * 200})
     assert fine.status_code == 200
+
+
+# -- the kind's name, organisations and programmes, and filters people can use ------------------
+
+
+async def _slugs_of(kind: str) -> set[str]:
+    rows = await Solution.select(Solution.slug).where(
+        (Solution.kind == kind) & (Solution.status != "draft")
+    )
+    return {row["slug"] for row in rows}
+
+
+async def test_the_name_of_a_kind_finds_every_solution_of_that_kind_first(seeded_client):
+    procurements = await _slugs_of("procurement")
+    assert len(procurements) == 3
+    body = await search(seeded_client, q="procurement")
+    assert set(slugs(body)[:3]) == procurements
+    body = await search(seeded_client, q="framework agreement")
+    assert set(slugs(body)[:3]) == procurements
+
+    challenges = await _slugs_of("challenge")
+    body = await search(seeded_client, q="challenge", per_page=100)
+    assert challenges <= set(slugs(body))
+    assert slugs(body)[0] in challenges
+    platforms = await _slugs_of("platform")
+    body = await search(seeded_client, q="platform", per_page=len(platforms))
+    assert set(slugs(body)) == platforms
+
+
+async def test_the_kinds_words_are_not_offered_as_a_highlight(seeded_client):
+    body = await search(seeded_client, q="procurement")
+    assert all("kind_words" not in hit["highlight"] for hit in body["hits"])
+
+
+async def test_filter_values_are_compared_without_case_accents_or_surrounding_space(
+    seeded_client,
+):
+    owned = await search(seeded_client, owner="scotland-excel", per_page=100)
+    assert owned["total"] > 0
+    for written in ("Scotland-Excel", "  SCOTLAND-EXCEL ", "Scötland-Éxcel"):
+        again = await search(seeded_client, owner=written, per_page=100)
+        assert slugs(again) == slugs(owned), written
+    glasgow = await search(seeded_client, adopted_by="glasgow-city", per_page=100)
+    assert glasgow["total"] > 0
+    again = await search(seeded_client, adopted_by=" GLASGOW-City", per_page=100)
+    assert slugs(again) == slugs(glasgow)
+
+
+async def test_ticking_a_value_keeps_the_counts_of_the_others_in_its_group(seeded_client):
+    everything = await search(seeded_client, per_page=1)
+    platforms = await search(seeded_client, kind="platform", per_page=100)
+    assert {hit["kind"] for hit in platforms["hits"]} == {"platform"}
+    # the kind group still counts every kind: ticking "Joint procurement" too would add 3
+    assert platforms["facets"]["kind"] == everything["facets"]["kind"]
+    assert platforms["facets"]["kind"]["procurement"] == 3
+    # the other groups count the platforms only
+    rows = await Solution.select(Solution.status).where(
+        (Solution.kind == "platform") & (Solution.status != "draft")
+    )
+    assert platforms["facets"]["status"] == dict(Counter(r["status"] for r in rows))
+
+    both = await search(seeded_client, kind=["platform", "procurement"], per_page=100)
+    assert both["total"] == platforms["total"] + 3
+    assert both["facets"]["kind"] == everything["facets"]["kind"]
+
+
+async def test_a_ticked_group_counts_within_the_other_groups_filters(seeded_client):
+    live = await search(seeded_client, status="live", per_page=100)
+    live_platforms = await search(seeded_client, status="live", kind="platform", per_page=100)
+    # kind's counts are those of the live solutions; status's those of the platforms
+    assert live_platforms["facets"]["kind"] == live["facets"]["kind"]
+    platforms = await search(seeded_client, kind="platform", per_page=1)
+    assert live_platforms["facets"]["status"] == platforms["facets"]["status"]
+    assert live_platforms["total"] == live["facets"]["kind"]["platform"]
+
+
+async def test_the_council_filters_are_counted_like_the_others(seeded_client):
+    body = await search(seeded_client, per_page=100)
+    used = body["facets"]["adopted_by"]
+    assert used, "the seeds record adoptions"
+    council, count = next(iter(used.items()))
+    chosen = await search(seeded_client, adopted_by=council, per_page=100)
+    assert chosen["total"] == count
+    assert chosen["facets"]["adopted_by"] == used  # the group keeps its other councils
+
+
+async def test_the_box_names_organisations_and_programmes(seeded_client):
+    body = await search(seeded_client, q="glasgow")
+    assert {
+        "slug": "glasgow-city",
+        "name": "Glasgow City Council",
+        "url": "/api/v1/organisations/glasgow-city",
+    } in body["organisations"]
+    assert body["organisations"][0]["slug"] == "glasgow-city"
+
+    body = await search(seeded_client, q="telecare")
+    assert {
+        "slug": "digital-telecare",
+        "name": "Digital telecare",
+        "url": "/programmes/digital-telecare",
+    } in body["programmes"]
+    assert body["organisations"] == []
+
+    body = await search(seeded_client, q="GB-LAS-FIF")
+    assert [o["slug"] for o in body["organisations"]] == ["fife"]
+
+    # every word must begin a word of the name; excluded words name nothing
+    body = await search(seeded_client, q="glasgow council")
+    assert [o["slug"] for o in body["organisations"]] == ["glasgow-city"]
+    body = await search(seeded_client, q="-glasgow")
+    assert body["organisations"] == []
+
+
+@pytest.mark.parametrize("q", ["", "   ", '""', "%", "_", "100%_\\", "-"])
+async def test_no_words_name_nothing(seeded_client, q):
+    body = await search(seeded_client, q=q)
+    assert body["organisations"] == []
+    assert body["programmes"] == []
+
+
+async def test_the_box_lists_at_most_five_of_each(seeded_client):
+    body = await search(seeded_client, q="council")
+    assert len(body["organisations"]) == 5
+    assert all("Council" in o["name"] for o in body["organisations"])

@@ -6,20 +6,30 @@ or `sort=interest`; the index has `service_areas`, `adopters` and `interest_coun
 is the one translation between the two (`parse` checks a search as asked, `to_query` maps it
 onto the index, `public_facets` maps counts back), and refuses any name it does not know,
 naming it, so a typo in a URL is reported rather than silently ignored.
+
+Filter values are folded (`fold`: case, accents and surrounding space) as the documents' values
+are, so `kind=Platform` and `kind=platform` ask the same of every engine. Facets are
+disjunctive: within a group the values asked for combine with OR, and a group with values ticked
+keeps the counts of its other values, from a facets-only search without that group's filter.
 """
 
 from __future__ import annotations
 
+import asyncio
+import dataclasses
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from registry.errors import ValidationFailed
+from registry.finding import NamedMatches, named_like
+from registry.indexing.documents import fold
 from search import (
     MAX_TOTAL_HITS,
     SearchEngine,
     SearchQuery,
     SearchResult,
+    SearchUnavailable,
     SortField,
 )
 
@@ -34,7 +44,16 @@ FILTERS = {
     "adopted_by": "adopters",
     "interested": "interested",
 }
-FACETS = ("kind", "status", "service_area", "characteristic", "owner", "licence")
+FACETS = (
+    "kind",
+    "status",
+    "service_area",
+    "characteristic",
+    "owner",
+    "licence",
+    "adopted_by",
+    "interested",
+)
 # public sort name -> index sort (relevance is the engine's own order)
 SORTS: dict[str, tuple[SortField, ...]] = {
     "relevance": (),
@@ -105,7 +124,7 @@ def parse(params: Mapping[str, Sequence[str]], *, max_per_page: int = 100) -> So
     filters: dict[str, list[str]] = {}
     for name in FILTERS:
         given = params.get(name, [])
-        values = [v.strip() for v in given if v.strip()]
+        values = [fold(v) for v in given if fold(v)]
         if len(values) > MAX_VALUES:
             problems[name] = f"{name} can have at most {MAX_VALUES} values"
         elif any(len(v) > MAX_VALUE_LENGTH for v in given):
@@ -118,11 +137,13 @@ def parse(params: Mapping[str, Sequence[str]], *, max_per_page: int = 100) -> So
 
 
 def to_query(asked: SolutionSearch) -> SearchQuery:
+    """The search of the results: its facets are those of the groups with nothing ticked (the
+    others are counted by `group_queries`)."""
     return SearchQuery(
         text=asked.text,
-        filters={FILTERS[name]: values for name, values in asked.filters.items()},
+        filters=_index_filters(asked.filters),
         sort=SORTS[asked.sort],
-        facets=tuple(FILTERS[name] for name in FACETS),
+        facets=tuple(FILTERS[name] for name in FACETS if name not in asked.filters),
         page=asked.page,
         per_page=asked.per_page,
         # a results page shows a few words around the match, not the whole description
@@ -131,9 +152,59 @@ def to_query(asked: SolutionSearch) -> SearchQuery:
     )
 
 
+def group_queries(asked: SolutionSearch) -> dict[str, SearchQuery]:
+    """For each facet with values ticked, a facets-only search with every filter but its own:
+    the counts its other values would have if ticked too (OR within the group)."""
+    return {
+        FILTERS[name]: SearchQuery(
+            text=asked.text,
+            filters=_index_filters({k: v for k, v in asked.filters.items() if k != name}),
+            facets=(FILTERS[name],),
+            per_page=1,  # the hits are not shown; only the counts are read
+        )
+        for name in FACETS
+        if name in asked.filters
+    }
+
+
+def _index_filters(filters: Mapping[str, list[str]]) -> dict[str, list[str]]:
+    return {FILTERS[name]: values for name, values in filters.items()}
+
+
 async def search(engine: SearchEngine, asked: SolutionSearch) -> SearchResult:
-    """Ask the search engine; `SearchUnavailable` passes through for the caller to degrade."""
-    return await engine.search(to_query(asked))
+    """Ask the search engine, with disjunctive facet counts (one search, and one facets-only
+    search per facet with values ticked, run together); `SearchUnavailable` passes through for
+    the caller to degrade."""
+    groups = group_queries(asked)
+    result, *counted = await asyncio.gather(
+        engine.search(to_query(asked)), *(engine.search(q) for q in groups.values())
+    )
+    if not groups:
+        return result
+    facets = dict(result.facets)
+    for field, other in zip(groups, counted, strict=True):
+        facets[field] = other.facets.get(field, {})
+    took_ms = result.took_ms + sum(other.took_ms for other in counted)
+    return dataclasses.replace(result, facets=facets, took_ms=took_ms)
+
+
+@dataclass(frozen=True)
+class Found:
+    """What the search box finds: solutions, and the organisations and programmes it names."""
+
+    result: SearchResult | None  # None while the search engine is unavailable
+    named: NamedMatches
+
+
+async def find(engine: SearchEngine, asked: SolutionSearch) -> Found:
+    """`search`, and the organisations and programmes named like `asked.text` (nothing for an
+    empty text), which come from the database and so are found even while search is down."""
+    named = await named_like(asked.text)
+    try:
+        result: SearchResult | None = await search(engine, asked)
+    except SearchUnavailable:
+        result = None
+    return Found(result, named)
 
 
 def public_facets(result: SearchResult) -> dict[str, dict[str, int]]:

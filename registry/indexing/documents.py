@@ -38,6 +38,7 @@ SOLUTION_FIELDS = (
     Field("kind", KEYWORD),
     Field("status", KEYWORD),
     Field("title", TEXT),
+    Field("kind_words", TEXT, multi=True),
     Field("summary", TEXT),
     Field("tags", TEXT, multi=True),
     Field("owner_name", TEXT),
@@ -56,7 +57,25 @@ SOLUTION_FIELDS = (
     Field("adoption_count", INTEGER),
     Field("digest", KEYWORD),
 )
-FACETS = ("kind", "status", "service_areas", "characteristics", "owner", "licence")
+FACETS = (
+    "kind",
+    "status",
+    "service_areas",
+    "characteristics",
+    "owner",
+    "licence",
+    "adopters",
+    "interested",
+)
+# What people call each kind, so `procurement` finds every joint procurement and `framework` the
+# framework agreements: the kind's label first, then the other words for it. Every joint
+# procurement has a call-off method, so each is a framework agreement or contract to call off.
+KIND_WORDS = {
+    "platform": ("common platform", "shared service"),
+    "procurement": ("joint procurement", "framework agreement", "call-off contract"),
+    "challenge": ("innovation challenge",),
+    "component": ("reusable component",),
+}
 
 
 def solutions_spec(prefix: str = "") -> IndexSpec:
@@ -64,9 +83,18 @@ def solutions_spec(prefix: str = "") -> IndexSpec:
         name=f"{prefix}solutions",
         primary_key="id",
         fields=SOLUTION_FIELDS,
-        # Ranking order: a match in the title outranks one in the summary, and so on.
-        searchable=("title", "summary", "tags", "owner_name", "supplier_names", "description"),
-        filterable=(*FACETS, "adopters", "interested"),
+        # Ranking order: a match in the title outranks one in the kind's words, which outranks
+        # one in the summary, and so on.
+        searchable=(
+            "title",
+            "kind_words",
+            "summary",
+            "tags",
+            "owner_name",
+            "supplier_names",
+            "description",
+        ),
+        filterable=FACETS,
         sortable=(
             "updated",
             "interest_count",
@@ -104,20 +132,23 @@ def solution_document(facts: Mapping[str, Any]) -> dict[str, Any]:
     document = {
         "id": str(facts["id"]),
         "slug": facts["slug"],
-        "kind": facts["kind"],
-        "status": facts["status"],
+        "kind": fold(facts["kind"]),
+        "status": fold(facts["status"]),
         "title": facts["title"],
+        "kind_words": list(KIND_WORDS.get(facts["kind"], ())),
         "summary": facts["summary"],
         "tags": list(facts["tags"] or []),
         "owner_name": facts["owner_name"],
         "supplier_names": sorted(set(facts.get("supplier_names") or [])),
         "description": markdown.plain_text(facts["description"]),
-        "owner": facts["owner"],
-        "service_areas": list(facts["service_areas"] or []),
-        "characteristics": list(facts["characteristics"] or []),
-        "licence": [facts["licence"]] if facts.get("licence") else [],
-        "adopters": sorted(facts.get("adopters") or []),
-        "interested": sorted(facts.get("interested") or []),
+        # Filter values folded as `fold` folds the values asked for (`catalogue.searching`), so
+        # both engines compare them alike; pages show labels, not these.
+        "owner": fold(facts["owner"]),
+        "service_areas": _folded(facts["service_areas"]),
+        "characteristics": _folded(facts["characteristics"]),
+        "licence": _folded([facts["licence"]] if facts.get("licence") else []),
+        "adopters": sorted(_folded(facts.get("adopters"))),
+        "interested": sorted(_folded(facts.get("interested"))),
         "title_sort": sort_key(facts["title"]),
         "updated": int(updated.timestamp()) if isinstance(updated, dt.datetime) else 0,
         "interest_count": len(facts.get("interested") or []),
@@ -130,10 +161,20 @@ def solution_document(facts: Mapping[str, Any]) -> dict[str, Any]:
     return document
 
 
+def fold(text: str) -> str:
+    """Case, accents and surrounding space folded away ("  Éilean " is "eilean"): how filter
+    values are stored and asked for, so `kind=Platform` finds the platforms on every engine."""
+    decomposed = unicodedata.normalize("NFKD", text.strip().casefold())
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).strip()
+
+
+def _folded(values: Iterable[str] | None) -> list[str]:
+    return list(dict.fromkeys(fold(v) for v in values or [] if fold(v)))
+
+
 def sort_key(text: str) -> str:
     """Case and accents folded away ("Éilean" sorts with "eilean"), the same in every engine."""
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
-    return "".join(c for c in decomposed if not unicodedata.combining(c))[:200]
+    return fold(text)[:200]
 
 
 def _digest(document: Mapping[str, Any]) -> str:

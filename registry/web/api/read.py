@@ -39,7 +39,7 @@ from registry.web.api.schemas import (
     SolutionStatus,
     Sort,
 )
-from search import MAX_TOTAL_HITS, Hit, SearchUnavailable
+from search import MAX_TOTAL_HITS, Hit
 
 MAX_PAGE = 100_000
 Page = Annotated[int, QueryParameter(ge=1, le=MAX_PAGE, description="Page number, from 1")]
@@ -409,15 +409,27 @@ class SearchApi(Controller):
     ) -> schemas.SearchResults:
         params = {name: request.query_params.getall(name) for name in request.query_params}
         asked = searching.parse(params)
-        try:
-            result = await searching.search(state.search_engine, asked)
-        except SearchUnavailable as exc:
+        found = await searching.find(state.search_engine, asked)
+        result = found.result
+        if result is None:
             raise ServiceUnavailable(
                 "Search is unavailable just now; the catalogue can still be browsed at "
                 "/api/v1/solutions"
-            ) from exc
+            )
         return schemas.SearchResults(
             hits=[search_hit(hit) for hit in result.hits],
+            organisations=[
+                schemas.NamedMatch(slug=o.slug, name=o.name, url=f"/api/v1/organisations/{o.slug}")
+                for o in found.named.organisations
+            ],
+            programmes=[
+                schemas.NamedMatch(
+                    slug=p.slug,
+                    name=p.name,
+                    url=request.app.route_reverse("programme", slug=p.slug),
+                )
+                for p in found.named.programmes
+            ],
             total=result.total,
             page=asked.page,
             per_page=asked.per_page,
@@ -440,7 +452,7 @@ def search_hit(hit: Hit) -> schemas.SearchHit:
         highlight={
             name: html
             for name, html in hit.highlights.items()
-            if name in ("title", "summary") or "<mark>" in html
+            if name in ("title", "summary") or ("<mark>" in html and name != "kind_words")
         },
         url=f"/api/v1/solutions/{document['slug']}",
     )

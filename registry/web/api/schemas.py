@@ -291,8 +291,20 @@ class SearchHit(Struct):
     url: str
 
 
+class NamedMatch(Struct):
+    """An organisation or programme whose name the words of `q` begin."""
+
+    slug: str
+    name: str
+    url: str
+
+
 class SearchResults(Struct):
     hits: list[SearchHit]
+    # Organisations whose names match q (url: their API record), at most five; empty without q.
+    organisations: list[NamedMatch]
+    # Programmes whose title matches q (url: their page), at most five; empty without q.
+    programmes: list[NamedMatch]
     total: int
     page: int
     per_page: int

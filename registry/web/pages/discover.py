@@ -3,13 +3,17 @@
 The same address serves the full page, and (for htmx, which sends `HX-Request`) just the
 results fragment, so search-as-you-type and a plain GET form without JavaScript share one URL.
 The search itself is the catalogue's (`registry.catalogue.searching`); what is here is the
-page's view of it: which filters it lists and how many of their values, the pages its links
-reach under the cap, the plain listing it falls back to when search is down, and the
-organisation names its filter labels need (kept on the application's state for a minute).
+page's view of it: the organisations and programmes the box names, which filters it lists and
+how many of their values, the pages its links reach under the cap, the plain listing it falls
+back to when search is down, and the organisation names and licences its filter labels need
+(kept on the application's state for a minute). Filter values arrive folded (`kind=platform`
+for `kind=Platform`); the page shows their labels.
 """
 
 from __future__ import annotations
 
+import hashlib
+import re
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -19,11 +23,13 @@ from litestar.datastructures import State
 from litestar.response import Template
 
 from registry.catalogue import list_solutions
-from registry.catalogue.searching import FILTERS, SORTS, SolutionSearch, parse, search
+from registry.catalogue.searching import FILTERS, SORTS, SolutionSearch, find, parse
 from registry.catalogue.views import SolutionSummary
-from registry.tables import Organisation
+from registry.finding import NamedMatches
+from registry.indexing.documents import fold
+from registry.tables import ComponentDetail, Organisation
 from registry.web.pages.common import page
-from search import MAX_TOTAL_HITS, SearchEngine, SearchResult, SearchUnavailable
+from search import MAX_TOTAL_HITS, SearchEngine, SearchResult
 
 # The filters a page shows, in order, with how many of their values at most (long lists of
 # owners and licences show those with the most results; chosen values always stay listed).
@@ -34,7 +40,11 @@ PAGE_FACETS = {
     "characteristic": None,
     "owner": 12,
     "licence": 12,
+    "adopted_by": 12,
+    "interested": 12,
 }
+# The filters whose values are organisations' slugs, labelled with their names.
+ORGANISATION_FILTERS = ("owner", "adopted_by", "interested")
 PAGE_MAX_PER_PAGE = 50
 
 
@@ -43,6 +53,19 @@ class FacetValue:
     value: str
     count: int
     chosen: bool
+    id: str  # the checkbox's id: the same for a value on every answer, so focus can stay on it
+
+
+_UNSAFE_IN_ID = re.compile(r"[^a-z0-9_]+")
+
+
+def checkbox_id(name: str, value: str) -> str:
+    """An HTML id for a filter's value, stable across answers and distinct between values."""
+    readable = _UNSAFE_IN_ID.sub("-", value.casefold()).strip("-")[:40]
+    if readable == value:
+        return f"facet-{name}-{readable}"
+    digest = hashlib.blake2s(value.encode(), digest_size=4).hexdigest()
+    return f"facet-{name}-{readable}-{digest}"
 
 
 @dataclass(frozen=True)
@@ -59,7 +82,7 @@ def facet(name: str, counts: Mapping[str, int], chosen: Sequence[str], limit: in
     shown = ranked if limit is None else ranked[:limit]
     listed = {value for value, _ in shown}
     extra = [(value, counts.get(value, 0)) for value in chosen if value not in listed]
-    values = [FacetValue(v, c, v in chosen) for v, c in shown + extra]
+    values = [FacetValue(v, c, v in chosen, checkbox_id(name, v)) for v, c in shown + extra]
     return Facet(name, values, len(ranked) - len(shown) - sum(1 for v, _ in extra if v in counts))
 
 
@@ -73,8 +96,14 @@ class DiscoverPage:
     degraded: bool
     listing: list[SolutionSummary]
     listing_total: int
-    organisation_names: dict[str, str]
+    labels: dict[str, dict[str, str]]  # filter -> value -> what the page calls it
+    named: NamedMatches
     cap: int = MAX_TOTAL_HITS
+
+    def label(self, name: str, value: str) -> str | None:
+        """What the page calls a filter's value (organisations and licences; the vocabulary's
+        values are labelled by the templates)."""
+        return self.labels.get(name, {}).get(value)
 
     @property
     def capped(self) -> bool:
@@ -107,45 +136,55 @@ class DiscoverPage:
 
 
 class OrganisationNames:
-    """The names of organisations, for filter labels. Every search page needs some, so all of
-    them (a few dozen) are kept for `keep_for` seconds and read again sooner when a slug is not
-    known yet: a renamed organisation shows its old name for at most that long. One per
-    application, on its state, so each app (and each test's) reads its own database."""
+    """The names of organisations and the licences as written, for filter labels, by folded
+    value. Every search page needs some, so all of them (a few dozen organisations, as many
+    licences as components use) are kept for `keep_for` seconds and read again sooner when a
+    value is not known yet: a renamed organisation shows its old name for at most that long. One
+    per application, on its state, so each app (and each test's) reads its own database."""
 
     def __init__(self, keep_for: float = 60.0) -> None:
         self.keep_for = keep_for
         self._names: dict[str, str] = {}
+        self._licences: dict[str, str] = {}
         self._read_at = 0.0
 
-    async def of(self, slugs: set[str]) -> dict[str, str]:
+    async def _read(self, slugs: set[str], licences: set[str]) -> None:
         stale = time.monotonic() - self._read_at > self.keep_for
-        if stale or slugs - set(self._names):
+        if stale or slugs - set(self._names) or licences - set(self._licences):
             rows = await Organisation.select(Organisation.slug, Organisation.name)
-            self._names, self._read_at = {r["slug"]: r["name"] for r in rows}, time.monotonic()
+            written = await ComponentDetail.select(ComponentDetail.licence).distinct()
+            self._names = {fold(r["slug"]): r["name"] for r in rows}
+            self._licences = {fold(r["licence"]): r["licence"] for r in written if r["licence"]}
+            self._read_at = time.monotonic()
+
+    async def of(self, slugs: set[str]) -> dict[str, str]:
+        await self._read(slugs, set())
         return {slug: self._names[slug] for slug in slugs if slug in self._names}
+
+    async def licences(self, folded: set[str]) -> dict[str, str]:
+        await self._read(set(), folded)
+        return {value: self._licences[value] for value in folded if value in self._licences}
 
 
 async def discover_page(
     engine: SearchEngine, names: OrganisationNames, params: Mapping[str, Sequence[str]]
 ) -> DiscoverPage:
     asked = parse(params, max_per_page=PAGE_MAX_PER_PAGE)
-    try:
-        result: SearchResult | None = await search(engine, asked)
-        listing, listing_total, degraded = [], 0, False
-    except SearchUnavailable:
-        result, degraded = None, True
+    found = await find(engine, asked)
+    result, listing, listing_total = found.result, [], 0
+    if result is None:
         kinds = asked.filters.get("kind") or [None]
         listing, listing_total = await list_solutions(
             kind=kinds[0] if len(kinds) == 1 else None, page=asked.page, per_page=asked.per_page
         )
-    slugs = set(
-        asked.filters.get("owner", [])
-        + asked.filters.get("adopted_by", [])
-        + asked.filters.get("interested", [])
-    )
-    if result is not None:
-        slugs |= set(result.facets.get("owner", {}))
-    return DiscoverPage(asked, result, degraded, listing, listing_total, await names.of(slugs))
+
+    def shown(name: str) -> set[str]:
+        counted = result.facets.get(FILTERS[name], {}) if result is not None else {}
+        return set(asked.filters.get(name, [])) | set(counted)
+
+    labels = {name: await names.of(shown(name)) for name in ORGANISATION_FILTERS}
+    labels["licence"] = await names.licences(shown("licence"))
+    return DiscoverPage(asked, result, result is None, listing, listing_total, labels, found.named)
 
 
 def _params(request: Request) -> dict[str, list[str]]:
@@ -155,10 +194,15 @@ def _params(request: Request) -> dict[str, list[str]]:
 
 
 def _without(params: dict[str, list[str]], name: str, value: str) -> dict[str, list[str]]:
-    """The same search with one filter value removed (and back to page 1)."""
-    kept = {k: [v for v in vs if not (k == name and v == value)] for k, vs in params.items()}
+    """The same search with one filter value (as folded) removed, and back to page 1."""
+    kept = {k: [v for v in vs if not (k == name and fold(v) == value)] for k, vs in params.items()}
     kept.pop("page", None)
     return {k: v for k, v in kept.items() if v}
+
+
+def _unfiltered(params: dict[str, list[str]]) -> dict[str, list[str]]:
+    """The same words and order with every filter cleared, from page 1."""
+    return {k: v for k, v in params.items() if k in ("q", "sort", "per_page") and any(v)}
 
 
 class DiscoverPages(Controller):
@@ -185,5 +229,6 @@ class DiscoverPages(Controller):
             view=view,
             params=params,
             active_filters=filters,
+            clear_all=_unfiltered(params),
             sorts=list(SORTS),
         )
