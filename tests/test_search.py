@@ -12,6 +12,7 @@ import pytest
 from registry import indexing
 from registry.tables import Solution
 from tests.clients import app_client
+from tests.web import html
 
 
 async def search(client, **params) -> dict:
@@ -153,6 +154,8 @@ async def test_sorting_by_adoption_puts_seemis_first(seeded_client):
         ({"page": "0"}, "page"),
         ({"q": "x" * 201}, "q"),
         ({"q": ["a", "b"]}, "q"),
+        ({"q": " ".join(f"-word{n}" for n in range(11))}, "q"),
+        ({"q": '"' + " ".join(["word"] * 11) + '"'}, "q"),
     ],
 )
 async def test_unknown_filters_and_sorts_are_refused_naming_the_parameter(
@@ -215,6 +218,23 @@ async def test_a_filter_value_too_long_as_given_is_refused_naming_it(seeded_clie
     assert "each owner must be 200 characters or fewer" in response.text
     fine = await seeded_client.get(path, params={"owner": "x" * 200})
     assert fine.status_code == 200
+
+
+@pytest.mark.no_database
+async def test_the_search_box_says_how_to_search_for_a_phrase_or_leave_a_word_out(seeded_client):
+    page = await seeded_client.get("/")
+    box = html(page).css_first("#q")
+    hint = html(page).css_first("#" + box.attributes["aria-describedby"])
+    assert '"case management"' in hint.text() and "-civtech" in hint.text()
+    phrase = await seeded_client.get("/api/v1/search", params={"q": '"case management"'})
+    words = await seeded_client.get("/api/v1/search", params={"q": "case management"})
+    assert 0 < phrase.json()["total"] < words.json()["total"]
+    left_out = await seeded_client.get("/api/v1/search", params={"q": "council -civtech"})
+    assert left_out.json()["hits"]
+    assert not [h for h in left_out.json()["hits"] if "civtech" in h["title"].lower()]
+    refused = await seeded_client.get("/", params={"q": " ".join(f"-x{n}" for n in range(11))})
+    assert refused.status_code == 422
+    assert "at most 10" in refused.text
 
 
 # -- the kind's name, organisations and programmes, and filters people can use ------------------

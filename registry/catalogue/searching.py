@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from registry.errors import ValidationFailed
 from registry.finding import NamedMatches, named_like
 from registry.indexing.documents import fold
+from search.validation import query_text_problem
 from search import (
     MAX_TOTAL_HITS,
     SearchEngine,
@@ -101,6 +102,8 @@ def parse(params: Mapping[str, Sequence[str]], *, max_per_page: int = 100) -> So
     text = " ".join(single("q", "").split())
     if len(text) > MAX_QUERY_LENGTH:
         problems["q"] = f"q must be {MAX_QUERY_LENGTH} characters or fewer"
+    elif problem := query_text_problem(text):
+        problems["q"] = problem
     sort = single("sort", "relevance" if text else "title")
     if sort not in SORTS:
         problems["sort"] = f"sort must be one of: {', '.join(SORTS)}"
@@ -136,9 +139,12 @@ def parse(params: Mapping[str, Sequence[str]], *, max_per_page: int = 100) -> So
     return SolutionSearch(text=text, filters=filters, sort=sort, page=page, per_page=per_page)
 
 
-def to_query(asked: SolutionSearch) -> SearchQuery:
+def to_query(asked: SolutionSearch, shown: tuple[str, ...] | None = None) -> SearchQuery:
     """The search of the results: its facets are those of the groups with nothing ticked (the
-    others are counted by `group_queries`)."""
+    others are counted by `group_queries`). `shown` names the text fields whose marks the caller
+    shows (None: every field), so the engine marks nothing else; the description is cropped only
+    where it is shown."""
+    crop = ("description",) if shown is None or "description" in shown else ()
     return SearchQuery(
         text=asked.text,
         filters=_index_filters(asked.filters),
@@ -147,8 +153,9 @@ def to_query(asked: SolutionSearch) -> SearchQuery:
         page=asked.page,
         per_page=asked.per_page,
         # a results page shows a few words around the match, not the whole description
-        crop=("description",),
+        crop=crop,
         crop_length=CROP_WORDS,
+        highlight=shown,
     )
 
 
@@ -171,13 +178,15 @@ def _index_filters(filters: Mapping[str, list[str]]) -> dict[str, list[str]]:
     return {FILTERS[name]: values for name, values in filters.items()}
 
 
-async def search(engine: SearchEngine, asked: SolutionSearch) -> SearchResult:
+async def search(
+    engine: SearchEngine, asked: SolutionSearch, shown: tuple[str, ...] | None = None
+) -> SearchResult:
     """Ask the search engine, with disjunctive facet counts (one search, and one facets-only
     search per facet with values ticked, run together); `SearchUnavailable` passes through for
     the caller to degrade."""
     groups = group_queries(asked)
     result, *counted = await asyncio.gather(
-        engine.search(to_query(asked)), *(engine.search(q) for q in groups.values())
+        engine.search(to_query(asked, shown)), *(engine.search(q) for q in groups.values())
     )
     if not groups:
         return result
@@ -196,12 +205,14 @@ class Found:
     named: NamedMatches
 
 
-async def find(engine: SearchEngine, asked: SolutionSearch) -> Found:
+async def find(
+    engine: SearchEngine, asked: SolutionSearch, shown: tuple[str, ...] | None = None
+) -> Found:
     """`search`, and the organisations and programmes named like `asked.text` (nothing for an
     empty text), which come from the database and so are found even while search is down."""
     named = await named_like(asked.text)
     try:
-        result: SearchResult | None = await search(engine, asked)
+        result: SearchResult | None = await search(engine, asked, shown)
     except SearchUnavailable:
         result = None
     return Found(result, named)

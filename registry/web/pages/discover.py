@@ -46,6 +46,8 @@ PAGE_FACETS = {
 # The filters whose values are organisations' slugs, labelled with their names.
 ORGANISATION_FILTERS = ("owner", "adopted_by", "interested")
 PAGE_MAX_PER_PAGE = 50
+# The text fields a result shows with its marks (the template shows no description).
+RESULT_FIELDS = ("title", "summary")
 
 
 @dataclass(frozen=True)
@@ -170,7 +172,7 @@ async def discover_page(
     engine: SearchEngine, names: OrganisationNames, params: Mapping[str, Sequence[str]]
 ) -> DiscoverPage:
     asked = parse(params, max_per_page=PAGE_MAX_PER_PAGE)
-    found = await find(engine, asked)
+    found = await find(engine, asked, RESULT_FIELDS)
     result, listing, listing_total = found.result, [], 0
     if result is None:
         kinds = asked.filters.get("kind") or [None]
