@@ -24,7 +24,6 @@ from dataclasses import dataclass
 from registry.errors import ValidationFailed
 from registry.finding import NamedMatches, named_like
 from registry.indexing.documents import fold
-from search.validation import query_text_problem
 from search import (
     MAX_TOTAL_HITS,
     SearchEngine,
@@ -33,6 +32,7 @@ from search import (
     SearchUnavailable,
     SortField,
 )
+from search.validation import query_text_problem
 
 # public filter name -> index field
 FILTERS = {
