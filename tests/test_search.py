@@ -225,7 +225,8 @@ async def test_the_search_box_says_how_to_search_for_a_phrase_or_leave_a_word_ou
     page = await seeded_client.get("/")
     box = html(page).css_first("#q")
     hint = html(page).css_first("#" + box.attributes["aria-describedby"])
-    assert '"case management"' in hint.text() and "-civtech" in hint.text()
+    assert '"case management"' in hint.text()
+    assert "-civtech" in hint.text()
     phrase = await seeded_client.get("/api/v1/search", params={"q": '"case management"'})
     words = await seeded_client.get("/api/v1/search", params={"q": "case management"})
     assert 0 < phrase.json()["total"] < words.json()["total"]
