@@ -385,7 +385,8 @@ def test_every_generated_sentence_is_grammatical():
         # A sentence starts with a capital, unless with a name written in lower case.
         assert sentence[0].isupper() or sentence.startswith("myjobscotland"), sentence
         assert sentence.endswith("."), sentence
-        assert ".." not in sentence and "  " not in sentence, sentence
+        assert ".." not in sentence, sentence
+        assert "  " not in sentence, sentence
         # No two verbs where one belongs ("is currently intends to adopt", "is now intends").
         for wrong in (
             "is intends",
