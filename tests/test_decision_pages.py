@@ -411,3 +411,32 @@ async def test_signing_in_from_a_deep_link_returns_to_it_with_its_query(client, 
     page = await client.get("/organisations?page=2")
     link = html(page).css_first(".ds_site-navigation--mobile a[href^='/sign-in']")
     assert parse_qs(urlsplit(link.attributes["href"]).query)["next"] == ["/organisations?page=2"]
+
+
+@pytest.mark.parametrize("kind", list(KINDS))
+async def test_a_new_form_sent_as_it_is_shown_is_refused_only_for_what_is_missing(
+    client, fife_admin, excel_buyer, kind
+):
+    """Every box of a new form starts empty: sending it back untouched, apart from the
+    required answers, registers the solution."""
+    await sign_in(client, EXCEL_BUYER if kind == "procurement" else FIFE_ADMIN)
+    form = html(await client.get(f"/solutions/new?kind={kind}"))
+    sent: dict[str, object] = {}
+    for node in form.css("#solution-form input, #solution-form textarea"):
+        name, kind_of = node.attributes.get("name"), node.attributes.get("type")
+        if name and kind_of not in ("checkbox", "radio"):
+            sent[name] = node.attributes.get("value") or node.text()
+    filled = {n: v for n, v in sent.items() if v and n not in ("_csrf_token", "kind")}
+    assert filled == {}
+    required = {
+        "platform": {},
+        "procurement": {"procurement_body": "scotland-excel"},
+        "challenge": {"problem_statement": "A problem.", "stage": "problem_definition"},
+        "component": {"software_type": "library", "development_status": "beta"},
+    }[kind]
+    owner = "scotland-excel" if kind == "procurement" else "fife"
+    created = await client.post(
+        "/solutions/new",
+        data={**sent, "owner": owner, "title": "Untouched form", "summary": "S.", **required},
+    )
+    assert heading(created) == "Untouched form", error_summary(created)
