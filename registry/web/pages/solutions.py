@@ -482,6 +482,8 @@ class SolutionPages(Controller):
                 actor_of(request), slug, _version(form.get("version", "")), form.get("reason")
             )
         except ValidationFailed as exc:
+            if "reason" not in exc.fields:  # an odd version: nothing on the page to fix
+                raise ValidationFailed(exc.fields, " ".join(exc.fields.values())) from exc
             return await self._retire_page(
                 request, slug, errors=exc.fields, values=form, status_code=422
             )
