@@ -6,6 +6,11 @@ organisation whose role allows it. Interest and pledges are "one active row per 
 and solution": registering again updates the row (idempotent), and a partial unique index in
 the database holds the rule even when two requests race; the loser of a race retries and finds
 the winner's row. Withdrawing keeps the row with its withdrawal time, so history stays true.
+
+Signals stay true together: recording an organisation's use as live ends its open interest in
+the same transaction (an organisation using a solution is no longer demand for it), and an
+organisation already using a solution cannot register interest in it. Each service returns the
+sentence that says what it changed (`registry.catalogue.sentences`), for the page's notice.
 """
 
 from __future__ import annotations
@@ -15,7 +20,7 @@ from typing import Any
 
 from registry import changes
 from registry.accounts import Actor, organisation_by_slug, require, require_signed_in
-from registry.catalogue import solution_ref
+from registry.catalogue import sentences, solution_ref
 from registry.errors import Conflict, NotFound, PermissionDenied
 from registry.tables import Adoption, Interest, Sponsorship
 from registry.validation import MAX_STAFF_DAYS, Checker
@@ -71,6 +76,11 @@ async def register_interest(
 
     async def work() -> dict:
         async with _change(actor, "interest.register", solution, organisation) as change:
+            if await _uses(solution, organisation):
+                raise Conflict(
+                    f"{organisation['name']} already uses {solution['title']}: interest is for "
+                    "organisations that do not use it yet"
+                )
             saved = await changes.save_row(
                 Interest,
                 active,
@@ -89,10 +99,23 @@ async def register_interest(
             return saved.row
 
     row = await changes.retrying_races(work)
-    return {**row, "organisation_slug": organisation["slug"], "solution_slug": solution["slug"]}
+    return {
+        **row,
+        "organisation_slug": organisation["slug"],
+        "solution_slug": solution["slug"],
+        "sentence": sentences.interest_registered(organisation["name"], solution["title"], level),
+    }
 
 
-async def withdraw_interest(actor: Actor, solution_slug: str, organisation_slug: str) -> None:
+async def _uses(solution: dict, organisation: dict) -> bool:
+    return await Adoption.exists().where(
+        (Adoption.solution == solution["id"])
+        & (Adoption.organisation == organisation["id"])
+        & (Adoption.status == "live")
+    )
+
+
+async def withdraw_interest(actor: Actor, solution_slug: str, organisation_slug: str) -> str:
     solution, organisation = await _target(
         actor, solution_slug, organisation_slug, "interest.withdraw"
     )
@@ -109,6 +132,7 @@ async def withdraw_interest(actor: Actor, solution_slug: str, organisation_slug:
         if not withdrawn:
             raise NotFound(f"{organisation['name']} has no interest in {solution['title']}")
         change.before = {"organisation": organisation["slug"], "level": withdrawn[0]["level"]}
+    return sentences.interest_withdrawn(organisation["name"], solution["title"])
 
 
 # -- sponsorship ------------------------------------------------------------------------------
@@ -164,7 +188,7 @@ async def pledge(
                 on_update={"updated_at": dt.datetime.now(dt.UTC)},
             )
             if not saved.changed:
-                return change.unchanged(saved.row)
+                return change.unchanged({**saved.row, "before": saved.row})
             # The note stays out of the audit trail: it is for the owner and the pledger only.
             pledged = ("amount_pence", "staff_days", "status")
             if saved.before:
@@ -172,14 +196,27 @@ async def pledge(
             change.after = {"organisation": organisation["slug"]} | {
                 k: saved.row[k] for k in pledged
             }
-            return saved.row
+            return {**saved.row, "before": saved.before}
 
-    return await changes.retrying_races(work)
+    row = await changes.retrying_races(work)
+    before = row.pop("before", None)
+    was = (before["amount_pence"], before["staff_days"]) if before else None
+    return {
+        **row,
+        "sentence": sentences.pledge_recorded(
+            organisation["name"],
+            solution["title"],
+            amount,
+            days,
+            was,
+            unconfirmed=bool(before) and before["status"] == "confirmed" != row["status"],
+        ),
+    }
 
 
 async def _change_pledge(
     actor: Actor, solution_slug: str, organisation_slug: str, action: str, status: str
-) -> None:
+) -> str:
     solution, organisation = await _target(actor, solution_slug, organisation_slug, action)
     new_values: dict = {
         Sponsorship.status: status,
@@ -222,16 +259,18 @@ async def _change_pledge(
                 f"{solution['title']}"
             )
         change.after = {"organisation": organisation["slug"], "status": status, **changed[0]}
+    said = sentences.pledge_confirmed if status == "confirmed" else sentences.pledge_withdrawn
+    return said(organisation["name"], solution["title"])
 
 
-async def confirm_pledge(actor: Actor, solution_slug: str, organisation_slug: str) -> None:
-    await _change_pledge(
+async def confirm_pledge(actor: Actor, solution_slug: str, organisation_slug: str) -> str:
+    return await _change_pledge(
         actor, solution_slug, organisation_slug, "sponsorship.confirm", "confirmed"
     )
 
 
-async def withdraw_pledge(actor: Actor, solution_slug: str, organisation_slug: str) -> None:
-    await _change_pledge(
+async def withdraw_pledge(actor: Actor, solution_slug: str, organisation_slug: str) -> str:
+    return await _change_pledge(
         actor, solution_slug, organisation_slug, "sponsorship.withdraw", "withdrawn"
     )
 
@@ -246,7 +285,8 @@ async def record_adoption(
     status: str,
     status_on: Any = None,
 ) -> dict:
-    """Record that an organisation plans to use, uses, or has stopped using a solution."""
+    """Record that an organisation plans to use, uses, or has stopped using a solution. Use
+    recorded as live ends the organisation's open interest in it, in the same change."""
     solution, organisation = await _target(
         actor, solution_slug, organisation_slug, "adoption.record"
     )
@@ -273,8 +313,20 @@ async def record_adoption(
                 },
                 on_update={"updated_at": dt.datetime.now(dt.UTC)},
             )
-            if not saved.changed:
-                return change.unchanged(saved.row)
+            ended = ""
+            if status == "live":
+                withdrawn = (
+                    await Interest.update({Interest.withdrawn_at: dt.datetime.now(dt.UTC)})
+                    .where(
+                        (Interest.solution == solution["id"])
+                        & (Interest.organisation == organisation["id"])
+                        & Interest.withdrawn_at.is_null()
+                    )
+                    .returning(Interest.level)
+                )
+                ended = withdrawn[0]["level"] if withdrawn else ""
+            if not saved.changed and not ended:
+                return change.unchanged({**saved.row, "ended_interest": ""})
             if saved.before:
                 change.before = {k: saved.before[k] for k in ("status", "status_on")}
             change.after = {
@@ -282,6 +334,14 @@ async def record_adoption(
                 "status": status,
                 "status_on": status_on,
             }
-            return saved.row
+            if ended:
+                change.after["interest_ended"] = ended
+            return {**saved.row, "ended_interest": ended}
 
-    return await changes.retrying_races(work)
+    row = await changes.retrying_races(work)
+    return {
+        **row,
+        "sentence": sentences.adoption_recorded(
+            organisation["name"], solution["title"], status, row["ended_interest"]
+        ),
+    }

@@ -23,6 +23,7 @@ from typing import Any
 import yaml
 
 from registry import accounts, catalogue, collaboration, organisations, programmes
+from registry.catalogue.kinds import KINDS
 from registry.errors import RegistryError, ValidationFailed
 from registry.tables import Organisation, Programme, SeedRecord
 
@@ -137,12 +138,12 @@ def _solution_input(document: Mapping[str, Any]) -> dict[str, Any]:
     if not isinstance(block, Mapping):
         raise SeedError(f"{document.get('slug')}: the '{kind}' block must be a mapping")
     values: dict[str, Any] = {"kind": kind}
-    for name in catalogue.fields_of(kind):
-        source = block if name in catalogue.DETAIL_FIELDS[kind] else document
-        value = source.get(name)
+    for f in KINDS[kind].all_fields:
+        source = block if f.name in catalogue.DETAIL_FIELDS[kind] else document
+        value = source.get(f.name)
         if value is None:
-            value = [] if name in catalogue.JSON_COLUMNS | catalogue.DETAIL_JSON_COLUMNS else ""
-        values[name] = value
+            value = f.empty if f.is_json else ""
+        values[f.name] = value
     return values
 
 

@@ -85,19 +85,35 @@ class Solution(Table):
     source = Varchar(length=120, default="")
     created_at = Timestamptz(default=TimestamptzNow())
     updated_at = Timestamptz(default=TimestamptzNow())
+    # The key facts a council decides on (catalogue/kinds.py): the contact's role, the cost,
+    # who may use it, how to join (Markdown, and its HTML made when saved), documents and
+    # sources as [{"title", "url", "as_of"}], and notes on facts as {field name: note}.
+    contact_role = Varchar(length=120, default="")
+    charging_model = Varchar(length=30, default="")  # vocabulary.CHARGING_MODELS
+    cost = Varchar(length=200, default="")
+    eligibility = Varchar(length=30, default="")  # vocabulary.ELIGIBILITY
+    eligibility_note = Varchar(length=300, default="")
+    how_to_join = Text(default="")
+    how_to_join_html = Text(default="")
+    documents = JSON(default=[])
+    sources = JSON(default=[])
+    fact_notes = JSON(default={})
 
 
 class ProcurementDetail(Table):
     solution = ForeignKey(references=Solution, on_delete=OnDelete.cascade, unique=True)
     procurement_body = ForeignKey(references=Organisation, on_delete=OnDelete.restrict)
     reference = Varchar(length=100, default="")  # e.g. a framework number
-    lots = JSON(default=[])
+    lots = JSON(default=[])  # [{"name": ..., "suppliers": [...]}]
     max_suppliers = Integer(null=True, default=None)
     awarded_suppliers = JSON(default=[])
     call_off_method = Varchar(length=40)  # vocabulary.CALL_OFF_METHODS
     starts_on = Date(null=True, default=None)
     ends_on = Date(null=True, default=None, index=True)
     estimated_value = BigInt(null=True, default=None)  # pence
+    call_off_by = Varchar(length=300, default="")
+    extension_options = Varchar(length=200, default="")
+    notice_reference = Varchar(length=100, default="")
 
 
 class ChallengeDetail(Table):
@@ -107,6 +123,9 @@ class ChallengeDetail(Table):
     stage = Varchar(length=30)  # vocabulary.CHALLENGE_STAGES
     application_deadline = Date(null=True, default=None)
     route_to_adoption = Text(default="")
+    starts_on = Date(null=True, default=None)
+    ends_on = Date(null=True, default=None)
+    outcomes = Text(default="")
 
 
 class ComponentDetail(Table):
@@ -115,6 +134,9 @@ class ComponentDetail(Table):
     repository_url = Varchar(length=300, default="")
     software_type = Varchar(length=30)  # vocabulary.SOFTWARE_TYPES
     development_status = Varchar(length=20)  # vocabulary.DEVELOPMENT_STATUSES
+    maintenance_type = Varchar(length=20, default="")  # vocabulary.MAINTENANCE_TYPES
+    maintenance_contractor = Varchar(length=200, default="")
+    maintenance_until = Date(null=True, default=None)
 
 
 class PlatformDetail(Table):
@@ -351,6 +373,18 @@ class MailPreference(Table):
     updated_at = Timestamptz(default=TimestamptzNow())
 
 
+class SupplyRoute(Table):
+    """A platform or component a council can buy through a joint procurement (and its lot):
+    one row for the one link both pages show. Kept by either side's owners; removing it
+    deletes the row, and the audit trail keeps what it was."""
+
+    solution = ForeignKey(references=Solution, on_delete=OnDelete.restrict, index=True)
+    procurement = ForeignKey(references=Solution, on_delete=OnDelete.restrict, index=True)
+    lot = Varchar(length=200, default="")
+    created_by = ForeignKey(references=User, on_delete=OnDelete.set_null, null=True)
+    created_at = Timestamptz(default=TimestamptzNow())
+
+
 ALL_TABLES: list[type[Table]] = [
     Organisation,
     User,
@@ -378,4 +412,5 @@ ALL_TABLES: list[type[Table]] = [
     Notification,
     SignalSent,
     MailPreference,
+    SupplyRoute,
 ]

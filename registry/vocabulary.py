@@ -100,13 +100,20 @@ CHALLENGE_STAGES = {
     "closed": "Closed",
 }
 
+# The publiccode.yml softwareType values, and two for reusable components that are not software
+# (a method or framework, a data model or standard), which publiccode.yml has no word for.
 SOFTWARE_TYPES = {
-    "application": "Application",
+    "standalone/web": "Web application",
+    "standalone/backend": "Back-end service or API",
+    "standalone/desktop": "Desktop application",
+    "standalone/mobile": "Mobile app",
+    "standalone/iot": "Internet of things",
+    "standalone/other": "Other standalone software",
+    "addon": "Add-on to other software",
     "library": "Library",
-    "api": "API",
-    "data_model": "Data model or standard",
-    "method": "Method or framework",
-    "configuration": "Configuration or template",
+    "configurationFiles": "Configuration files",
+    "method": "Method or framework (not software)",
+    "data_model": "Data model or standard (not software)",
 }
 
 # The publiccode.yml developmentStatus values.
@@ -116,6 +123,34 @@ DEVELOPMENT_STATUSES = {
     "beta": "Beta",
     "stable": "Stable",
     "obsolete": "Obsolete",
+}
+
+# The publiccode.yml maintenance types: who keeps a component working.
+MAINTENANCE_TYPES = {
+    "internal": "Internal: the owner maintains it",
+    "contract": "Contract: a contractor maintains it",
+    "community": "Community: its users maintain it together",
+    "none": "None: nobody maintains it",
+}
+
+# How using a solution is paid for.
+CHARGING_MODELS = {
+    "free_to_councils": "Free to councils",
+    "shared_cost": "Shared cost between the organisations using it",
+    "per_user_licence": "Per-user licence",
+    "subscription": "Subscription per organisation",
+    "call_off_fees": "Paid per call-off contract",
+    "funded_by_sponsor": "Funded by its sponsors",
+    "other": "Other (see the note)",
+}
+
+# Who may use a solution.
+ELIGIBILITY = {
+    "scottish_councils": "Scottish councils",
+    "scottish_public_sector": "The Scottish public sector",
+    "uk_public_sector": "All UK public sector bodies",
+    "named_bodies": "Named bodies only (see the note)",
+    "anyone": "Anyone",
 }
 
 HOSTING = {

@@ -89,7 +89,7 @@ INVALID = [
         "Each link needs a web address starting https://",
     ),
     ("procurement", {"procurement_body": ""}, "procurement_body", "Enter a procurement body"),
-    ("procurement", {"call_off_method": ""}, "call_off_method", "Select a call-off method"),
+    ("procurement", {"call_off_method": "haggle"}, "call_off_method", "Call-off method must be"),
     (
         "procurement",
         {"call_off_method": "lottery"},
@@ -304,10 +304,16 @@ async def test_drafts_are_private_until_published(glasgow, officer):
 async def test_retiring_needs_a_senior_role_and_a_retired_solution_is_final(glasgow, officer):
     created = await make_solution("platform", glasgow)
     with pytest.raises(PermissionDenied):
-        await catalogue.retire_solution(officer, created.slug, 1)
+        await catalogue.retire_solution(officer, created.slug, 1, "Replaced")
     admin = await make_actor(glasgow, "org_admin")
-    retired = await catalogue.retire_solution(admin, created.slug, 1)
+    with pytest.raises(ValidationFailed) as refused:
+        await catalogue.retire_solution(admin, created.slug, 1, "  ")
+    assert refused.value.fields == {"reason": "Enter a reason for retiring"}
+    retired = await catalogue.retire_solution(admin, created.slug, 1, "Replaced by a national one")
     assert retired.status == "retired"
+    events = await audit.events_for("solution", created.id)
+    assert events[0]["action"] == "solution.retire"
+    assert events[0]["after"]["reason"] == "Replaced by a national one"
     assert await catalogue.get_solution(created.slug)  # still there, never deleted
     with pytest.raises(Conflict, match="retired"):
         await catalogue.update_solution(admin, created.slug, {"title": "Revived"}, 2)

@@ -221,7 +221,7 @@ async def test_adoption_is_one_row_per_council_updated_over_time(
 async def test_retired_and_draft_solutions_take_no_new_interest_or_pledges(fife, glasgow_officer):
     admin = await make_actor(fife, "org_admin")
     retired = await make_solution("platform", fife)
-    await catalogue.retire_solution(admin, retired.slug, 1)
+    await catalogue.retire_solution(admin, retired.slug, 1, "No longer offered")
     with pytest.raises(Conflict, match="retired"):
         await collaboration.register_interest(
             glasgow_officer, retired.slug, "glasgow-city", "exploring"
@@ -264,3 +264,139 @@ async def test_organisation_activity_lists_what_a_council_uses_wants_funds_and_o
         (platform.slug, "exploring")
     ]
     assert [(r.solution.slug, r.staff_days) for r in activity.pledges] == [(platform.slug, 3)]
+
+
+# -- signals that stay true -----------------------------------------------------------------
+
+
+async def test_recording_use_as_live_ends_the_same_organisations_interest_and_says_so(
+    glasgow, fife, glasgow_officer, fife_admin, platform
+):
+    await collaboration.register_interest(
+        glasgow_officer, platform.slug, "glasgow-city", "intends_to_adopt"
+    )
+    await collaboration.register_interest(fife_admin, platform.slug, "fife", "exploring")
+    planned = await collaboration.record_adoption(
+        glasgow_officer, platform.slug, "glasgow-city", "planned"
+    )
+    assert planned["sentence"] == "Glasgow City Council plans to use Digital telecare hub."
+    assert await Interest.count().where(active_interest(platform, glasgow)) == 1
+
+    live = await collaboration.record_adoption(
+        glasgow_officer, platform.slug, "glasgow-city", "live", "2026-04-01"
+    )
+    assert live["sentence"] == (
+        "Glasgow City Council now uses Digital telecare hub. Its interest (intends to adopt it) "
+        "has ended, because an organisation using a solution is no longer demand for it."
+    )
+    assert await Interest.count().where(active_interest(platform, glasgow)) == 0
+    assert await Interest.count().where(active_interest(platform, fife)) == 1  # not another's
+    activity = await catalogue.solution_activity(platform.id)
+    assert [i.organisation.slug for i in activity.interests] == ["fife"]
+    event = (await audit.events_for("solution", platform.id))[0]
+    assert event["action"] == "adoption.record"
+    assert event["after"]["interest_ended"] == "intends_to_adopt"
+
+    with pytest.raises(Conflict, match="already uses"):
+        await collaboration.register_interest(
+            glasgow_officer, platform.slug, "glasgow-city", "exploring"
+        )
+    assert await Interest.count().where(active_interest(platform, glasgow)) == 0
+
+
+async def test_changing_a_pledge_names_the_old_and_the_new_amounts(
+    glasgow, glasgow_officer, platform
+):
+    first = await collaboration.pledge(
+        glasgow_officer, platform.slug, "glasgow-city", amount_pence=1_250_000, staff_days=5
+    )
+    assert first["sentence"] == (
+        "Glasgow City Council has pledged £12,500 and 5 days to Digital telecare hub."
+    )
+    changed = await collaboration.pledge(
+        glasgow_officer, platform.slug, "glasgow-city", amount_pence=100_000, staff_days=5
+    )
+    assert changed["sentence"] == (
+        "Glasgow City Council's pledge to Digital telecare hub changed from £12,500 and 5 days "
+        "to £1,000 and 5 days."
+    )
+    same = await collaboration.pledge(
+        glasgow_officer, platform.slug, "glasgow-city", amount_pence=100_000, staff_days=5
+    )
+    assert same["sentence"] == (
+        "Glasgow City Council's pledge to Digital telecare hub is unchanged at £1,000 and 5 days."
+    )
+
+
+# -- the grammar of every sentence the registry writes ---------------------------------------
+
+
+def every_sentence() -> list[str]:
+    from registry.catalogue import sentences as say
+    from registry.vocabulary import ADOPTION_STATUSES, INTEREST_LEVELS
+
+    org, title = "Glasgow City Council", "myjobscotland"
+    said = [say.interest_now(org, level) for level in INTEREST_LEVELS]
+    said += [say.interest_registered(org, title, level) for level in INTEREST_LEVELS]
+    said += [say.adoption_now(org, status) for status in ADOPTION_STATUSES]
+    said += [
+        say.adoption_recorded(org, title, status, ended)
+        for status in ADOPTION_STATUSES
+        for ended in ("", *INTEREST_LEVELS)
+    ]
+    for pence, days in ((1_250_000, 5), (1_250_050, 0), (0, 1), (100, 2)):
+        said += [
+            say.pledge_now(org, pence, days, "pledged"),
+            say.pledge_now(org, pence, days, "confirmed"),
+            say.pledge_recorded(org, title, pence, days),
+            say.pledge_recorded(org, title, pence, days, (500_000, 3), unconfirmed=True),
+            say.change_pledge_label(pence, days) + ".",
+        ]
+    said += [
+        say.interest_withdrawn(org, title),
+        say.pledge_withdrawn(org, title),
+        say.pledge_confirmed(org, title),
+        say.solution_created(title, org),
+        say.solution_saved(title),
+        say.solution_published(title),
+        say.solution_retired(title),
+        say.supply_linked(title, "Recruitment framework", "Lot 2"),
+        say.supply_unlinked(title, "Recruitment framework"),
+    ]
+    return said
+
+
+def test_every_generated_sentence_is_grammatical():
+    from registry.catalogue import sentences as say
+
+    said = every_sentence()
+    # Each level and status reads as a verb phrase after the organisation's name.
+    assert say.interest_now("Fife Council", "intends_to_adopt") == (
+        "Fife Council intends to adopt it."
+    )
+    assert say.interest_registered("Fife Council", "SEEMiS", "exploring") == (
+        "Fife Council is now exploring SEEMiS."
+    )
+    assert (
+        say.change_pledge_label(1_250_000, 5) == "Change your pledge (currently £12,500 and 5 days)"
+    )
+    assert say.amounts(0, 1) == "1 day"
+    for sentence in said:
+        # A sentence starts with a capital, unless with a name written in lower case.
+        assert sentence[0].isupper() or sentence.startswith("myjobscotland"), sentence
+        assert sentence.endswith("."), sentence
+        assert ".." not in sentence, sentence
+        assert "  " not in sentence, sentence
+        # No two verbs where one belongs ("is currently intends to adopt", "is now intends").
+        for wrong in (
+            "is intends",
+            "is currently intends",
+            "is now intends",
+            "is now is",
+            "now now",
+            " 1 days",
+            " 1 staff days",
+            "has pledged nothing",
+            "_",
+        ):
+            assert wrong not in sentence, sentence

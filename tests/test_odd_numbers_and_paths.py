@@ -61,8 +61,9 @@ async def test_the_edit_form_refuses_an_odd_version_and_keeps_the_solution(clien
 async def test_publishing_and_retiring_refuse_an_odd_version(client, action):
     slug = "draft" if action == "publish" else "booking"
     await sign_in(client, ADMIN)
+    reason = {"reason": "Replaced"} if action == "retire" else {}
     response = await post_form(
-        client, f"/solutions/{slug}", f"/solutions/{slug}/{action}", {"version": "²"}
+        client, f"/solutions/{slug}", f"/solutions/{slug}/{action}", {"version": "²", **reason}
     )
     assert response.status_code == 422
     assert text_of(response, "#error-message") == "Version must be the whole number you last read"

@@ -255,10 +255,12 @@ async def test_no_state_changes_on_get(client):
         "/solutions/fife-booking/interest",
         "/solutions/fife-booking/pledge",
         "/sign-out",
-        "/solutions/fife-booking/retire",
     ):
         response = await client.get(path)
         assert response.status_code in (404, 405), path
+    # Retiring asks first: its address shows the question, and retires nothing.
+    assert (await client.get("/solutions/fife-booking/retire")).status_code == 403
+    assert (await Solution.select(Solution.status).first())["status"] == "live"
     assert await Interest.count() == 0
 
 
@@ -317,7 +319,7 @@ async def test_registering_interest_and_pledging_change_what_the_page_shows(clie
         },
     )
     assert text_of(response, ".registry-notice") == (
-        "Your organisation's interest has been recorded."
+        "Glasgow City Council now intends to adopt Fife booking platform."
     )
     assert "Intends to adopt (1) Glasgow City Council" in texts(response, "#interest-levels div")
 
@@ -424,7 +426,11 @@ async def test_registering_a_framework_with_an_error_keeps_the_input_then_succee
 
     created = await client.post("/solutions/new", data={**data, "ends_on": "2028-04-01"})
     assert heading(created) == "Flood sensors"
-    assert text_of(created, ".registry-notice") == "The solution has been registered."
+    assert text_of(created, ".registry-notice") == (
+        "Flood sensors has been saved as a draft. Only members of Scotland Excel and the "
+        "Digital Office can see it until it is published."
+    )
+    assert "This is a draft." in text_of(created, "#draft-notice")
     assert await Solution.count().where(Solution.slug == "flood-sensors") == 1
 
 
@@ -509,9 +515,14 @@ async def test_publishing_a_draft_and_retiring(client, site):
     published = await post_form(
         client, "/solutions/draft-forms", "/solutions/draft-forms/publish", {"version": "1"}
     )
-    assert text_of(published, ".registry-notice") == "The solution has been published."
+    assert text_of(published, ".registry-notice") == (
+        "Draft forms is published: anyone can now find it."
+    )
     retired = await post_form(
-        client, "/solutions/draft-forms", "/solutions/draft-forms/retire", {"version": "2"}
+        client,
+        "/solutions/draft-forms/retire",
+        "/solutions/draft-forms/retire",
+        {"version": "2", "reason": "Replaced by a national form builder"},
     )
     assert "Retired" in text_of(retired, ".ds_page-header__metadata")
     assert html(retired).css_first("#act") is None  # nothing left to do for a retired one
@@ -585,8 +596,14 @@ async def test_a_write_through_the_site_is_soon_found_by_search(client, search_i
             "owner": "fife",
             "title": "Winter gritting routes",
             "summary": "Shared routes.",
-            "status": "live",
         },
+    )
+    # Created as a draft, which search does not show; published, it is soon found.
+    await post_form(
+        client,
+        "/solutions/winter-gritting-routes",
+        "/solutions/winter-gritting-routes/publish",
+        {"version": "1"},
     )
     for _ in range(100):
         found = await client.get("/api/v1/search", params={"q": "gritting"})
@@ -625,7 +642,9 @@ async def test_an_admin_confirms_then_withdraws_a_pledge_and_withdraws_interest(
         "/solutions/fife-booking/pledge/confirm",
         {"organisation": "fife"},
     )
-    assert text_of(page, ".registry-notice") == "The pledge has been confirmed."
+    assert text_of(page, ".registry-notice") == (
+        "Fife Council's pledge to Fife booking platform is confirmed."
+    )
     assert texts(page, "#pledges tbody tr") == ["Fife Council £1,000 0 Confirmed"]
 
     page = await post_form(
@@ -641,7 +660,9 @@ async def test_an_admin_confirms_then_withdraws_a_pledge_and_withdraws_interest(
         "/solutions/fife-booking/interest/withdraw",
         {"organisation": "fife"},
     )
-    assert text_of(page, ".registry-notice") == "Your organisation's interest has been withdrawn."
+    assert text_of(page, ".registry-notice") == (
+        "Fife Council is no longer interested in Fife booking platform."
+    )
     assert html(page).css_first("#interest-levels") is None
     assert await Interest.count() == 1  # withdrawn, not deleted
 
@@ -688,9 +709,8 @@ async def test_the_error_summary_follows_the_order_of_the_form(client):
         "#title",
         "#summary",
         "#slug",
+        "#contact_email",
         "#procurement_body",
-        "#call_off_method",
         "#ends_on",
         "#service_areas",
-        "#contact_email",
     ]

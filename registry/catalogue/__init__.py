@@ -1,6 +1,8 @@
 """Solutions: what each kind is made of (`kinds`, checked field by field in `fields`), reading
 them (`reading`, into the typed views of `views`), what councils do about them (`activity`),
-searching them (`searching`) and creating, editing, publishing and retiring them (`writing`).
+searching them (`searching`), creating, editing, publishing and retiring them (`writing`), the
+procurements they are bought through (`supply`), what a person may do about one (`actions`) and
+the sentences that say what organisations do (`sentences`).
 
 Every write takes the `Actor` doing it, checks their membership of the owning organisation,
 validates the whole record, carries the version the caller read (a stale one is refused with
@@ -10,6 +12,7 @@ the kind's own, with organisations named by slug; `editable_fields` gives a stor
 in that same shape.
 """
 
+from registry.catalogue.actions import Actions, actions_for
 from registry.catalogue.activity import (
     may_read_pledge_note,
     organisation_activity,
@@ -33,6 +36,7 @@ from registry.catalogue.reading import (
     organisation_choices,
     solution_ref,
 )
+from registry.catalogue.supply import link_supply, supply_choices, unlink_supply
 from registry.catalogue.views import (
     Activity,
     OrganisationActivity,
@@ -55,17 +59,20 @@ __all__ = [
     "DETAIL_JSON_COLUMNS",
     "DETAIL_TABLES",
     "JSON_COLUMNS",
+    "Actions",
     "Activity",
     "OrganisationActivity",
     "OrganisationRef",
     "SolutionRef",
     "SolutionView",
     "SolutionWithActivity",
+    "actions_for",
     "create_solution",
     "editable_fields",
     "editable_solution",
     "fields_of",
     "get_solution",
+    "link_supply",
     "list_solutions",
     "may_read_pledge_note",
     "may_see_drafts",
@@ -77,5 +84,7 @@ __all__ = [
     "solution_activity",
     "solution_ref",
     "solution_with_activity",
+    "supply_choices",
+    "unlink_supply",
     "update_solution",
 ]

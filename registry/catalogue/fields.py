@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from registry.catalogue import structured
 from registry.catalogue.kinds import COMMON, KINDS, status_options
 from registry.tables import Organisation, Solution
 from registry.validation import Checker
@@ -29,8 +30,10 @@ CURATOR_FIELDS = {f.name: f.label for f in COMMON if f.curator_only}
 ORGANISATION_FIELDS = {
     f.name for kind in KINDS.values() for f in kind.all_fields if f.type == "organisation"
 }
-JSON_COLUMNS = {f.name for f in COMMON if f.is_list}
-DETAIL_JSON_COLUMNS = {f.name for kind in KINDS.values() for f in kind.fields if f.is_list}
+JSON_COLUMNS = {f.name for f in COMMON if f.is_json}
+DETAIL_JSON_COLUMNS = {f.name for kind in KINDS.values() for f in kind.fields if f.is_json}
+# Markdown fields, each stored with its sanitised HTML beside it in `<name>_html`.
+MARKDOWN_FIELDS = tuple(f.name for f in COMMON if f.type == "markdown")
 
 
 def fields_of(kind: str) -> tuple[str, ...]:
@@ -44,13 +47,17 @@ def check_fields(checker: Checker, kind: str) -> tuple[dict[str, Any], dict[str,
     """Convert and check every field of a `kind` solution, as its descriptor says, then the
     kind's rules across fields; organisation slugs stay slugs."""
     common: dict[str, Any] = {}
+    descriptor = KINDS[kind]
     for f in COMMON:
-        if f.name == "status":
+        if f.type == "notes":
+            common[f.name] = structured.check_notes(
+                checker, f.name, f.label, descriptor.noted, max_items=f.max_items
+            )
+        elif f.name == "status":
             status = checker.choice("status", f.label, status_options(kind), required=False)
             common["status"] = status or "draft"
         else:
             common[f.name] = f.check(checker)
-    descriptor = KINDS[kind]
     detail = {f.name: f.check(checker) for f in descriptor.fields}
     for rule in descriptor.rules:
         rule(checker, detail)

@@ -16,10 +16,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 from typing import Any
 
 from piccolo.table import Table
 
+from registry.catalogue import structured
 from registry.tables import (
     ChallengeDetail,
     ComponentDetail,
@@ -31,8 +33,11 @@ from registry.vocabulary import (
     CALL_OFF_METHODS,
     CHALLENGE_STAGES,
     CHARACTERISTICS,
+    CHARGING_MODELS,
     DEVELOPMENT_STATUSES,
+    ELIGIBILITY,
     HOSTING,
+    MAINTENANCE_TYPES,
     PUBLISHED_STATUS,
     SERVICE_AREAS,
     SOFTWARE_TYPES,
@@ -49,7 +54,7 @@ WIDGETS = {
     "choice": "select",
     "choices": "checkboxes",
     "lines": "lines",
-    "links": "links",
+    "links": "structured",
     "date": "date",
     "pence": "money",
     "count": "number",
@@ -58,8 +63,14 @@ WIDGETS = {
     "licence": "text",
     "organisation": "organisation",
     "organisations": "organisations",
+    # One item per line, in the format `structured.FORMATS` documents.
+    "dated_links": "structured",
+    "lots": "structured",
+    "notes": "structured",
 }
-LIST_TYPES = frozenset({"choices", "lines", "links", "organisations"})
+LIST_TYPES = frozenset({"choices", "lines", "links", "organisations", "dated_links", "lots"})
+# Values kept in JSON columns: the lists, and notes (a mapping of fact name to note).
+JSON_TYPES = LIST_TYPES | {"notes"}
 
 
 @dataclass(frozen=True)
@@ -83,6 +94,13 @@ class Field:
     curator_only: bool = False
     fact: str = ""
     shown: bool = True  # whether the detail page's facts list shows it
+    # A part of another field's fact (the contact's role and email are shown with its name),
+    # named by that field: the page shows them in one row.
+    joins: str = ""
+    # One of the key facts every page shows first, with "Not known" when empty.
+    key: bool = False
+    # A link may be a path on this site (a reference the registry describes), not only https.
+    local_links: bool = False
     # How the form presents it: the design system's input width, textarea rows, the empty
     # choice's text, and a label for a group of checkboxes that reads as a question.
     width: str = ""
@@ -101,6 +119,22 @@ class Field:
     @property
     def is_list(self) -> bool:
         return self.type in LIST_TYPES
+
+    @property
+    def is_json(self) -> bool:
+        return self.type in JSON_TYPES
+
+    @property
+    def empty(self) -> Any:
+        """The value of this field when nothing is known."""
+        if self.type == "notes":
+            return {}
+        return [] if self.is_list else None
+
+    @property
+    def format_hint(self) -> str:
+        """How a structured field is typed in the form, said beside its own hint."""
+        return " ".join(x for x in (self.hint, structured.FORMATS.get(self.type, "")) if x)
 
     @property
     def fact_label(self) -> str:
@@ -141,6 +175,9 @@ class Field:
             )
             return [v.lower() for v in values] if self.lowercase else values
         if kind == "links":
+            if isinstance(c.raw(name), str):  # typed in the form, one per line
+                typed = structured.check_dated_links(c, name, label, max_items=self.max_items)
+                return [{"title": link["title"], "url": link["url"]} for link in typed]
             return c.links(name, label, max_items=self.max_items)
         if kind == "date":
             return c.date(name, label, required=self.required)
@@ -160,6 +197,14 @@ class Field:
             return c.email(name, label, required=self.required)
         if kind == "licence":
             return c.licence(name, label)
+        if kind == "dated_links":
+            return structured.check_dated_links(
+                c, name, label, max_items=self.max_items, local=self.local_links
+            )
+        if kind == "lots":
+            return structured.check_lots(c, name, label, max_items=self.max_items)
+        if kind == "notes":
+            raise ValueError("notes are checked with the facts they are on: Kind.check_notes")
         raise ValueError(f"no check for fields of type {kind!r}")
 
 
@@ -177,10 +222,46 @@ class Kind:
     detail_table: type[Table]
     fields: tuple[Field, ...]
     rules: tuple[Callable[[Checker, Mapping[str, Any]], None], ...] = ()
+    # The labels a common fact takes on this kind's page ("How to call off" for "How to join").
+    labels: Mapping[str, str] = dataclass_field(default_factory=dict)
+    # What the one link between solutions and the procurements they are bought through is
+    # called on this kind's page: "Bought through" for what is bought, "Supplies" for a
+    # procurement; empty where a kind takes no part (a challenge).
+    supply_label: str = ""
 
     @property
     def all_fields(self) -> tuple[Field, ...]:
         return COMMON + self.fields
+
+    def label_of(self, field: Field) -> str:
+        return self.labels.get(field.name) or field.fact_label
+
+    @property
+    def facts(self) -> tuple[Field, ...]:
+        """The rows of this kind's facts list, in the page's order: the key facts every kind
+        has, then the kind's own, then where it fits. Parts of a row (`joins`) are not rows."""
+        return self.key_facts + self.own_facts + self.placing_facts
+
+    @property
+    def key_facts(self) -> tuple[Field, ...]:
+        return tuple(f for f in COMMON if f.key and f.shown and not f.joins)
+
+    @property
+    def own_facts(self) -> tuple[Field, ...]:
+        return tuple(f for f in self.fields if f.shown and not f.joins)
+
+    @property
+    def placing_facts(self) -> tuple[Field, ...]:
+        return tuple(f for f in COMMON if f.shown and not f.key and not f.joins)
+
+    def parts_of(self, lead: Field) -> tuple[Field, ...]:
+        """The fields shown in `lead`'s row: itself, then those that join it."""
+        return (lead, *(f for f in self.all_fields if f.joins == lead.name))
+
+    @property
+    def noted(self) -> dict[str, str]:
+        """The facts a note may be written on (name -> label), for `fact_notes`."""
+        return {f.name: self.label_of(f) for f in self.facts}
 
 
 COMMON: tuple[Field, ...] = (
@@ -207,8 +288,60 @@ COMMON: tuple[Field, ...] = (
     ),
     Field("tags", "Tags", "lines", max_items=20, max_length=40, lowercase=True),
     Field("links", "Links", "links", max_items=10),
-    Field("contact_name", "Contact name", "line", max_length=120, fact="Contact"),
-    Field("contact_email", "Contact email", "email", shown=False),
+    Field(
+        "contact_name",
+        "Contact name",
+        "line",
+        max_length=120,
+        fact="Contact",
+        key=True,
+        hint="A named person at the owner who answers questions about reusing it.",
+    ),
+    Field("contact_role", "Contact role", "line", max_length=120, joins="contact_name"),
+    Field("contact_email", "Contact email", "email", joins="contact_name"),
+    Field(
+        "charging_model",
+        "Charging model",
+        "choice",
+        options=CHARGING_MODELS,
+        vocabulary="charging_model",
+        blank="Not known",
+        fact="Cost",
+        key=True,
+    ),
+    Field(
+        "cost",
+        "Cost",
+        "line",
+        max_length=200,
+        joins="charging_model",
+        hint="An amount or a range where known, like “£2,000 to £5,000 a year per council”.",
+    ),
+    Field(
+        "eligibility",
+        "Who may use it",
+        "choice",
+        options=ELIGIBILITY,
+        vocabulary="eligibility",
+        blank="Not known",
+        key=True,
+    ),
+    Field(
+        "eligibility_note",
+        "Who may use it: the bodies named",
+        "line",
+        max_length=300,
+        joins="eligibility",
+    ),
+    Field(
+        "how_to_join",
+        "How to join",
+        "markdown",
+        max_length=3000,
+        key=True,
+        rows=5,
+        hint="The steps, as short Markdown: a numbered list works well.",
+    ),
     Field("funding_target", "Funding target", "pence", shown=False),
     Field(
         "reported_adopters",
@@ -235,6 +368,34 @@ COMMON: tuple[Field, ...] = (
         shown=False,
     ),
     Field("source", "Source", "line", max_length=120, curator_only=True, shown=False),
+    Field(
+        "documents",
+        "Documents and links",
+        "dated_links",
+        max_items=20,
+        key=True,
+        hint="Guidance, contracts, terms or specifications.",
+        rows=4,
+    ),
+    Field(
+        "sources",
+        "Sources",
+        "dated_links",
+        max_items=10,
+        key=True,
+        local_links=True,
+        hint="Where these facts come from, and the date they were true.",
+        rows=3,
+    ),
+    Field(
+        "fact_notes",
+        "Notes on facts",
+        "notes",
+        max_items=30,
+        shown=False,
+        hint="Say here what is uncertain about a fact, not in the description.",
+        rows=3,
+    ),
 )
 
 
@@ -250,6 +411,21 @@ def _awarded_within_maximum(checker: Checker, values: Mapping[str, Any]) -> None
         checker.fail(
             "awarded_suppliers",
             f"Awarded suppliers lists {len(awarded)} but the framework allows at most {maximum}",
+        )
+
+
+def _contract_names_contractor(checker: Checker, values: Mapping[str, Any]) -> None:
+    if values.get("maintenance_type") == "contract":
+        if not values.get("maintenance_contractor"):
+            checker.fail(
+                "maintenance_contractor", "Enter the contractor who maintains it under contract"
+            )
+        if not values.get("maintenance_until"):
+            checker.fail("maintenance_until", "Enter the date the maintenance contract ends")
+    elif values.get("maintenance_contractor") or values.get("maintenance_until"):
+        checker.fail(
+            "maintenance_type",
+            "Choose “Contract” as the maintenance, or leave the contractor and date empty",
         )
 
 
@@ -272,6 +448,8 @@ KINDS: dict[str, Kind] = {
                 blank="Not known",
             ),
         ),
+        labels={"how_to_join": "Onboarding route"},
+        supply_label="Bought through",
     ),
     "procurement": Kind(
         "procurement",
@@ -300,19 +478,24 @@ KINDS: dict[str, Kind] = {
                 "call_off_method",
                 "Call-off method",
                 "choice",
-                required=True,
                 options=CALL_OFF_METHODS,
                 vocabulary="call_off_method",
-                blank="Choose how councils call off",
+                blank="Not known",
+            ),
+            Field(
+                "call_off_by",
+                "Who may call off",
+                "line",
+                max_length=300,
+                hint="For example “Scottish councils and their arm's-length bodies”.",
             ),
             Field(
                 "lots",
-                "Lots",
-                "lines",
+                "Lots and their suppliers",
+                "lots",
                 max_items=50,
-                max_length=200,
-                hint="One lot per line.",
                 rows=4,
+                fact="Lots",
             ),
             Field(
                 "max_suppliers",
@@ -331,9 +514,26 @@ KINDS: dict[str, Kind] = {
             ),
             Field("starts_on", "Start date", "date", fact="Starts"),
             Field("ends_on", "End date", "date", fact="Ends"),
+            Field(
+                "extension_options",
+                "Extension options",
+                "line",
+                max_length=200,
+                hint="For example “two optional extensions of 12 months”.",
+            ),
+            Field(
+                "notice_reference",
+                "Contract notice reference",
+                "line",
+                max_length=100,
+                hint="The notice on Public Contracts Scotland or Find a Tender.",
+                width="fluid-one-third",
+            ),
             Field("estimated_value", "Estimated value", "pence"),
         ),
         (_ends_after_start, _awarded_within_maximum),
+        labels={"how_to_join": "How to call off"},
+        supply_label="Supplies",
     ),
     "challenge": Kind(
         "challenge",
@@ -372,7 +572,18 @@ KINDS: dict[str, Kind] = {
                 max_length=80,
                 legend="Which organisations set or sponsor this challenge?",
             ),
+            Field("starts_on", "Start date", "date", fact="Starts"),
+            Field("ends_on", "End date", "date", fact="Ends"),
+            Field(
+                "outcomes",
+                "What winners went on to",
+                "text",
+                max_length=5000,
+                hint="Products adopted, contracts awarded, councils now using them.",
+            ),
         ),
+        (_ends_after_start,),
+        labels={"how_to_join": "How to take part"},
     ),
     "component": Kind(
         "component",
@@ -414,7 +625,32 @@ KINDS: dict[str, Kind] = {
                 hint="Starting https://",
                 fact="Repository",
             ),
+            Field(
+                "maintenance_type",
+                "Maintenance",
+                "choice",
+                options=MAINTENANCE_TYPES,
+                vocabulary="maintenance_type",
+                blank="Not known",
+                hint="Who keeps it working, in the words of publiccode.yml.",
+            ),
+            Field(
+                "maintenance_contractor",
+                "Maintenance contractor",
+                "line",
+                max_length=200,
+                joins="maintenance_type",
+            ),
+            Field(
+                "maintenance_until",
+                "Maintained under contract until",
+                "date",
+                joins="maintenance_type",
+            ),
         ),
+        (_contract_names_contractor,),
+        labels={"how_to_join": "How to start using it"},
+        supply_label="Bought through",
     ),
 }
 

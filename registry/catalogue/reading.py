@@ -10,10 +10,19 @@ from typing import Any
 
 from registry.accounts import ANONYMOUS, Actor
 from registry.catalogue.fields import COMMON_FIELDS, DETAIL_TABLES
-from registry.catalogue.kinds import KINDS
-from registry.catalogue.views import Link, OrganisationRef, SolutionSummary, SolutionView
+from registry.catalogue.kinds import COMMON, KINDS, Field
+from registry.catalogue.views import (
+    DatedLink,
+    Link,
+    Lot,
+    OrganisationRef,
+    SolutionRef,
+    SolutionSummary,
+    SolutionView,
+    SupplyLink,
+)
 from registry.errors import NotFound
-from registry.tables import Organisation, Solution
+from registry.tables import Organisation, Solution, SupplyRoute
 
 # -- reading ----------------------------------------------------------------------------------
 
@@ -75,15 +84,16 @@ async def _view(row: dict) -> SolutionView:
             value = _ref(by_id.get(value)) if value else None
         elif f.type == "organisations":
             value = [_ref(by_slug[s]) for s in value or [] if s in by_slug]
-        elif f.type == "links":
-            value = [Link(link["title"], link["url"]) for link in value or []]
+        else:
+            value = _structured(f, value)
         details[f.name] = value
     owner = by_id[row["owner"]]
-    common = {k: row[k] for k in COMMON_FIELDS if k != "owner"}
-    common["links"] = [Link(link["title"], link["url"]) for link in row["links"] or []]
+    common = {f.name: _structured(f, row[f.name]) for f in COMMON if f.name != "owner"}
     return SolutionView(
         **common,
         description_html=row["description_html"],  # sanitised when saved
+        how_to_join_html=row["how_to_join_html"],
+        supply_links=await supply_links(row["id"], row["kind"]),
         kind=row["kind"],
         owner=_ref(owner),
         version=row["version"],
@@ -93,6 +103,45 @@ async def _view(row: dict) -> SolutionView:
         id=row["id"],
         owner_id=owner["id"],
     )
+
+
+def _structured(f: Field, value: Any) -> Any:
+    """A stored value of a field with parts, as its view type."""
+    if f.type == "links":
+        return [Link(link["title"], link["url"]) for link in value or []]
+    if f.type == "dated_links":
+        return [
+            DatedLink(item["title"], item["url"], item.get("as_of") or "") for item in value or []
+        ]
+    if f.type == "lots":
+        return [Lot(item["name"], tuple(item.get("suppliers") or ())) for item in value or []]
+    if f.type == "notes":
+        return MappingProxyType(dict(value or {}))
+    if f.is_list:
+        return list(value or [])
+    return value
+
+
+async def supply_links(solution_id: int, kind: str) -> tuple[SupplyLink, ...]:
+    """The procurements a solution is bought through, or the solutions a procurement supplies:
+    published ones only, by title."""
+    mine, theirs = (
+        (SupplyRoute.procurement, SupplyRoute.solution)
+        if kind == "procurement"
+        else (SupplyRoute.solution, SupplyRoute.procurement)
+    )
+    rows = await SupplyRoute.select(
+        SupplyRoute.lot,
+        theirs.slug.as_alias("slug"),
+        theirs.title.as_alias("title"),
+        theirs.kind.as_alias("kind"),
+        theirs.status.as_alias("status"),
+    ).where((mine == solution_id) & (theirs.status != "draft"))
+    links = [
+        SupplyLink(SolutionRef(r["slug"], r["title"], r["kind"], r["status"]), r["lot"])
+        for r in rows
+    ]
+    return tuple(sorted(links, key=lambda link: (link.solution.title, link.lot)))
 
 
 def editable_fields(view: SolutionView) -> dict[str, Any]:
@@ -108,6 +157,19 @@ def editable_fields(view: SolutionView) -> dict[str, Any]:
             value = [s.slug for s in value or []]
         elif f.type == "links":
             value = [{"title": link.title, "url": link.url} for link in value or []]
+        elif f.type == "dated_links":
+            value = [
+                {
+                    "title": link.title,
+                    "url": link.url,
+                    "as_of": link.as_of or None,
+                }
+                for link in value or []
+            ]
+        elif f.type == "lots":
+            value = [{"name": lot.name, "suppliers": list(lot.suppliers)} for lot in value or []]
+        elif f.type == "notes":
+            value = dict(value or {})
         elif f.is_list:
             value = list(value or [])
         values[f.name] = value

@@ -15,6 +15,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from registry.catalogue.structured import as_of_words
+
 
 @dataclass(frozen=True, slots=True)
 class OrganisationRef:
@@ -56,11 +58,41 @@ class Link:
     url: str
 
 
+@dataclass(frozen=True, slots=True)
+class DatedLink:
+    """A document or a source: a titled link and the date what it says was true, as precise
+    as the source is ("2021-01-28", "2021-01" or "2021"; empty when it gives no date)."""
+
+    title: str
+    url: str
+    as_of: str
+
+    @property
+    def as_of_words(self) -> str:
+        return as_of_words(self.as_of)
+
+
+@dataclass(frozen=True, slots=True)
+class Lot:
+    name: str
+    suppliers: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class SupplyLink:
+    """One link between a solution and a joint procurement it can be bought through: the
+    solution on the other side of the link, and the lot (empty when no lot is named)."""
+
+    solution: SolutionRef
+    lot: str
+
+
 @dataclass(frozen=True)
 class SolutionView:
     """Everything stored about one solution that its readers may see. `details` maps each of
     its kind's own fields (in the kind's order) to its value, organisations as
-    `OrganisationRef`s."""
+    `OrganisationRef`s. Every key fact is here even when nothing is known of it (None, "" or
+    an empty list): the page says "Not known", never leaves it out."""
 
     slug: str
     kind: str
@@ -75,12 +107,25 @@ class SolutionView:
     tags: list[str]
     links: list[Link]
     contact_name: str
+    contact_role: str
     contact_email: str
+    charging_model: str
+    cost: str
+    eligibility: str
+    eligibility_note: str
+    how_to_join: str
+    how_to_join_html: str
     funding_target: int | None
     reported_adopters: int | None
     reported_interested: int | None
     reported_note: str
     source: str
+    documents: list[DatedLink]
+    sources: list[DatedLink]
+    fact_notes: Mapping[str, str]
+    # For a platform or component, the procurements it can be bought through; for a
+    # procurement, the solutions it supplies. Published solutions only.
+    supply_links: tuple[SupplyLink, ...]
     version: int
     created_at: dt.datetime
     updated_at: dt.datetime
@@ -88,6 +133,10 @@ class SolutionView:
     # The rows' ids, for the services that act on the solution next; never published.
     id: int = field(repr=False, compare=False, kw_only=True)
     owner_id: int = field(repr=False, compare=False, kw_only=True)
+
+    def value_of(self, name: str) -> Any:
+        """The value of one field, common or the kind's own, by its name in the descriptor."""
+        return self.details[name] if name in self.details else getattr(self, name)
 
 
 # -- activity: who uses, wants and funds a solution --------------------------------------------

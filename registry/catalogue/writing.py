@@ -19,6 +19,7 @@ from registry.accounts import Actor, require, require_digital_office, require_si
 from registry.catalogue.fields import (
     CURATOR_FIELDS,
     DETAIL_TABLES,
+    MARKDOWN_FIELDS,
     ORGANISATION_FIELDS,
     check_fields,
     fields_of,
@@ -122,7 +123,8 @@ async def create_solution(actor: Actor, data: Mapping[str, Any]) -> SolutionView
         common["slug"] = await free_slug(common["title"])
 
     cols, det = _columns(common, detail, orgs)
-    cols["description_html"] = await markdown.render_when_saving(cols["description"])
+    for name in MARKDOWN_FIELDS:
+        cols[f"{name}_html"] = await markdown.render_when_saving(cols[name])
     try:
         async with new_change(
             actor,
@@ -150,9 +152,15 @@ def _may_edit(actor: Actor, view: SolutionView, action: str = "solution.edit") -
 
 
 async def update_solution(
-    actor: Actor, slug: str, changes: Mapping[str, Any], expected_version: int
+    actor: Actor,
+    slug: str,
+    changes: Mapping[str, Any],
+    expected_version: int,
+    *,
+    reason: str = "",
 ) -> SolutionView:
-    """Apply `changes` (any subset of the fields) to the solution as of `expected_version`."""
+    """Apply `changes` (any subset of the fields) to the solution as of `expected_version`;
+    a `reason` (checked by the caller) goes into the audit event with them."""
     require_signed_in(actor)
     current = await get_solution(slug, actor)
     _may_edit(actor, current, "solution.edit")
@@ -198,8 +206,9 @@ async def update_solution(
     if not after:
         return current
     cols, det = _columns(common, detail, orgs)
-    if "description" in after:
-        cols["description_html"] = await markdown.render_when_saving(cols["description"])
+    for name in MARKDOWN_FIELDS:
+        if name in after:
+            cols[f"{name}_html"] = await markdown.render_when_saving(cols[name])
     action = "solution.update"
     if common["status"] != current.status:
         action = {"retired": "solution.retire"}.get(common["status"], "solution.status")
@@ -236,6 +245,8 @@ async def update_solution(
                 table.solution == current.id
             )
             change.before, change.after = before, after
+            if reason:
+                change.after = {**after, "reason": reason}
     except Exception as exc:
         if db.is_unique_violation(exc):
             raise ValidationFailed({"slug": SLUG_TAKEN}) from exc
@@ -254,8 +265,19 @@ async def publish_solution(actor: Actor, slug: str, expected_version: int) -> So
     )
 
 
-async def retire_solution(actor: Actor, slug: str, expected_version: int) -> SolutionView:
-    return await update_solution(actor, slug, {"status": "retired"}, expected_version)
+async def retire_solution(
+    actor: Actor, slug: str, expected_version: int, reason: Any = None
+) -> SolutionView:
+    """Retire a solution, saying why: the reason is kept in its audit event."""
+    require_signed_in(actor)
+    current = await get_solution(slug, actor)
+    _may_edit(actor, current, "solution.retire")
+    checker = Checker({"reason": reason})
+    reason = checker.text("reason", "Reason for retiring", required=True, max_length=500)
+    checker.raise_if_invalid()
+    return await update_solution(
+        actor, slug, {"status": "retired"}, expected_version, reason=reason
+    )
 
 
 async def editable_solution(actor: Actor, slug: str) -> SolutionView:

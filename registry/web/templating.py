@@ -38,7 +38,7 @@ LABELS: dict[str, dict[str, str]] = {
     **{
         f.vocabulary: dict(f.options)
         for kind in KINDS.values()
-        for f in kind.fields
+        for f in kind.all_fields
         if f.vocabulary and f.options
     },
     "adoption_status": vocabulary.ADOPTION_STATUSES,

@@ -125,6 +125,13 @@ def _add_a_solution_with_a_funding_target(address: str) -> None:
             },
         )
         assert created.status_code == 303, created.text
+        # A new solution is a draft: published, everyone can find it.
+        page = client.get("/solutions/shared-room-booking")
+        published = client.post(
+            "/solutions/shared-room-booking/publish",
+            data={"_csrf_token": _csrf(page.text), "version": "1"},
+        )
+        assert published.status_code == 303, published.text
 
 
 def _csrf(page: str) -> str:
@@ -185,4 +192,4 @@ async def sign_in(page, email: str) -> None:
     await page.get_by_label("Email address").fill(email)
     await page.get_by_label("Password").fill(DEMO_PASSWORD)
     await page.get_by_role("button", name="Sign in").click()
-    await page.wait_for_url("**/account?notice=signed-in")
+    await page.wait_for_url("**notice=signed-in")  # a curator lands on the dashboard

@@ -41,6 +41,11 @@ SAMPLES = {
         "/solutions/perth-and-kinross-benefits-realisation",
     ],
     "/solutions/{slug:str}/edit": ["/solutions/shared-room-booking/edit"],
+    "/solutions/{slug:str}/retire": ["/solutions/shared-room-booking/retire"],
+    "/accessibility": ["/accessibility"],
+    "/privacy": ["/privacy"],
+    "/contact": ["/contact"],
+    "/sources": ["/sources"],
     "/organisations": ["/organisations"],
     "/organisations/{slug:str}": ["/organisations/glasgow-city", "/organisations/scotland-excel"],
     "/programmes": ["/programmes"],
@@ -79,6 +84,7 @@ SIGNED_IN_ONLY = {
     "/organisations/fife/members",
     "/solutions/seemis/transfer",
     "/account/follows",
+    "/solutions/shared-room-booking/retire",
 }
 # the Digital Office's programme screens
 SIGNED_IN_ONLY |= {
@@ -164,5 +170,19 @@ async def test_forms_showing_errors_break_no_rules(axe_page):
     await axe_page.get_by_label("Amount in pounds").fill("not money")
     await axe_page.get_by_role("button", name="Pledge", exact=True).click()
     await axe_page.wait_for_selector(".ds_error-summary")
+    found += await axe_violations(axe_page)
+
+    # Retiring without a reason: the confirmation page with its error.
+    await axe_page.goto("/solutions/shared-room-booking/retire")
+    await axe_page.get_by_role("button", name="Retire Shared room booking platform").click()
+    await axe_page.wait_for_selector(".ds_error-summary")
+    found += await axe_violations(axe_page)
+
+    # A notice above the heading, and a draft with its notice and publish action.
+    await axe_page.goto("/solutions/new?kind=platform")
+    await axe_page.get_by_label("Title").fill("Accessible draft")
+    await axe_page.get_by_label("Summary").fill("A draft checked for accessibility.")
+    await axe_page.get_by_role("button", name="Register common platform").click()
+    await axe_page.wait_for_selector("#draft-notice")
     found += await axe_violations(axe_page)
     assert found == []

@@ -36,7 +36,7 @@ async def test_a_council_officer_finds_a_platform_registers_interest_and_pledges
     await page.locator("#interest-form").get_by_text("Intends to adopt").click()
     await page.get_by_role("button", name="Register interest").click()
     await expect(page.locator(".registry-notice")).to_have_text(
-        "Your organisation's interest has been recorded."
+        "Glasgow City Council now intends to adopt Shared room booking platform."
     )
     await expect(page.locator("#interest-levels")).to_contain_text(
         "Intends to adopt (1) Glasgow City Council"
@@ -67,7 +67,6 @@ async def test_a_procurement_officer_registers_a_framework_after_correcting_an_e
     await page.get_by_label("Summary").fill("Buying road salt together for the winter.")
     await page.get_by_label("Procurement body").select_option(label="Scotland Excel")
     await page.get_by_label("Call-off method").select_option(label="Mini-competition")
-    await page.get_by_label("Status").select_option(label="Planned")  # drafts stay private
     await page.get_by_label("Start date (optional)").fill("2026-04-01")
     await page.get_by_label("End date (optional)").fill("2025-04-01")
     await page.get_by_text("Transport and roads").click()
@@ -84,7 +83,11 @@ async def test_a_procurement_officer_registers_a_framework_after_correcting_an_e
     await expect(page.get_by_role("heading", level=1)).to_have_text(
         "Winter gritting salt framework"
     )
-    await expect(page.locator(".registry-notice")).to_have_text("The solution has been registered.")
+    await expect(page.locator(".registry-notice")).to_contain_text("has been saved as a draft")
+    await page.get_by_role("button", name="Publish Winter gritting salt framework").click()
+    await expect(page.locator(".registry-notice")).to_have_text(
+        "Winter gritting salt framework is published: anyone can now find it."
+    )
 
     await page.get_by_role("link", name="Discover").click()
     await page.wait_for_load_state()

@@ -135,6 +135,8 @@ def _details(view: SolutionView) -> object:
             value = [_name(ref) for ref in value or []]
         elif field.type == "links":
             value = [_link(link) for link in value or []]
+        elif field.type == "lots":
+            value = [schemas.Lot(name=lot.name, suppliers=list(lot.suppliers)) for lot in value]
         values[field.name] = value
     return schemas.DETAILS[view.kind](**values)
 
@@ -267,6 +269,7 @@ class SolutionsApi(Controller):
             created_at=view.created_at,
             updated_at=view.updated_at,
             details=_details(view),
+            **schemas.key_facts(view),
             adoptions=[
                 schemas.Adoption(
                     organisation=_organisation_ref(adopter.organisation),

@@ -15,7 +15,7 @@ from typing import Literal, Union
 
 import msgspec
 
-from registry.catalogue.kinds import KINDS, Field, Kind
+from registry.catalogue.kinds import COMMON, KINDS, Field, Kind
 from registry.catalogue.searching import FACETS, SORTS
 from registry.vocabulary import (
     ADOPTION_STATUSES,
@@ -44,6 +44,9 @@ PledgeStatus = _one_of(SPONSORSHIP_STATUSES)
 AdoptionStatus = _one_of(ADOPTION_STATUSES)
 Sort = _one_of(SORTS)
 FacetName = _one_of(FACETS)
+
+
+_COMMON = {f.name: f for f in COMMON}
 
 
 class Struct(msgspec.Struct, kw_only=True):
@@ -168,6 +171,29 @@ class Link(Struct):
     url: str
 
 
+class DatedLink(Struct):
+    """A document or source: its title, its address (a path on this registry for the reference
+    documents it describes at /sources) and the date what it says was true, as precise as the
+    source gives it ("2021-01-28", "2021-01" or "2021"; null when it gives none)."""
+
+    title: str
+    url: str
+    as_of: str | None
+
+
+class Lot(Struct):
+    name: str
+    suppliers: list[str]
+
+
+class SupplyLink(Struct):
+    """The solution on the other side of a "bought through" link, and the lot (empty when the
+    framework has none or it is not named)."""
+
+    solution: SolutionRef
+    lot: str
+
+
 def _value_type(field: Field) -> object:
     """The type a kind's field has in an answer, from its descriptor."""
     if field.type == "choice":
@@ -184,9 +210,17 @@ def _value_type(field: Field) -> object:
     }
     if field.type in single:
         return single[field.type] if field.required else single[field.type] | None
-    lists = {"lines": str, "links": Link, "organisations": OrganisationName}
+    lists = {
+        "lines": str,
+        "links": Link,
+        "organisations": OrganisationName,
+        "dated_links": DatedLink,
+        "lots": Lot,
+    }
     if field.type in lists:
         return list[lists[field.type]]  # type: ignore[index]
+    if field.type == "notes":
+        return dict[str, str]
     return str
 
 
@@ -259,7 +293,18 @@ class SolutionDetail(Struct):
     tags: list[str]
     links: list[Link]
     contact_name: str
+    contact_role: str
     contact_email: str
+    charging_model: _value_type(_COMMON["charging_model"])  # type: ignore[valid-type]
+    cost: str
+    eligibility: _value_type(_COMMON["eligibility"])  # type: ignore[valid-type]
+    eligibility_note: str
+    # Markdown, as written; pages show it rendered and sanitised.
+    how_to_join: str
+    documents: list[DatedLink]
+    sources: list[DatedLink]
+    # Field name -> what is uncertain about that fact.
+    fact_notes: dict[str, str]
     funding_target: int | None
     reported_adopters: int | None
     reported_interested: int | None
@@ -269,10 +314,44 @@ class SolutionDetail(Struct):
     created_at: dt.datetime
     updated_at: dt.datetime
     details: Details  # type: ignore[valid-type]
+    # For a platform or component, the procurements it can be bought through; for a
+    # procurement, the platforms and components it supplies.
+    supply_links: list[SupplyLink]
     adoptions: list[Adoption]
     interests: list[Interest]
     sponsorship: Sponsorship
     counts: Counts
+
+
+def key_facts(view) -> dict:
+    """The key facts every kind has, from a solution's view, as `SolutionDetail` takes them."""
+    dated = {
+        name: [DatedLink(title=d.title, url=d.url, as_of=d.as_of or None) for d in links]
+        for name, links in (("documents", view.documents), ("sources", view.sources))
+    }
+    return {
+        "contact_role": view.contact_role,
+        "charging_model": view.charging_model,
+        "cost": view.cost,
+        "eligibility": view.eligibility,
+        "eligibility_note": view.eligibility_note,
+        "how_to_join": view.how_to_join,
+        "fact_notes": dict(view.fact_notes),
+        "supply_links": [
+            SupplyLink(
+                solution=SolutionRef(
+                    slug=link.solution.slug,
+                    title=link.solution.title,
+                    kind=link.solution.kind,
+                    status=link.solution.status,
+                    url=f"/api/v1/solutions/{link.solution.slug}",
+                ),
+                lot=link.lot,
+            )
+            for link in view.supply_links
+        ],
+        **dated,
+    }
 
 
 # -- search -----------------------------------------------------------------------------------

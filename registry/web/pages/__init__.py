@@ -8,6 +8,7 @@ from registry.web.pages.history import HistoryPages
 from registry.web.pages.organisations import InvitationPages, MemberPages, OrganisationPages
 from registry.web.pages.ownership import OwnershipPages
 from registry.web.pages.programmes import ProgrammePages
+from registry.web.pages.site import SitePages
 from registry.web.pages.solutions import SolutionPages
 
 PAGE_CONTROLLERS = [
@@ -22,4 +23,5 @@ PAGE_CONTROLLERS = [
     OwnershipPages,
     FollowPages,
     FeedPages,
+    SitePages,
 ]

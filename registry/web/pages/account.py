@@ -24,10 +24,25 @@ from registry.web.security import session_cookie_name
 
 
 def _safe_next(target: str | None) -> str:
-    """Only a path on this site (never //host or a full URL) may follow signing in."""
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
+    """Only a path on this site (never //host or a full URL) may follow signing in; empty when
+    none was asked for (where a person then lands depends on who they are)."""
+    if (
+        target
+        and len(target) <= 2000
+        and target.startswith("/")
+        and not target.startswith("//")
+        and "\\" not in target
+    ):
         return target
-    return "/account"
+    return ""
+
+
+async def _landing(request: Request, token: str, allow_demo: bool) -> str:
+    """Where signing in leads when no page was asked for: a Digital Office curator to the
+    dashboard they work from, anyone else to their account."""
+    actor = await accounts.actor_for_session(token, allow_demo=allow_demo)
+    route = "dashboard" if actor.is_digital_office else "account"
+    return request.app.route_reverse(route)
 
 
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
@@ -153,7 +168,8 @@ class AccountPages(Controller):
             return again({"email": exc.message}, 429)
         except ValidationFailed as exc:
             return again(exc.fields, 422)
-        response = redirect(next_path, "signed-in")
+        landing = next_path or await _landing(request, token, settings.is_development)
+        response = redirect(landing, "signed-in")
         response.cookies.append(_session_cookie(settings, token))
         return response
 
