@@ -185,7 +185,7 @@ async def test_transfer_is_for_curators_only_and_checks_what_it_is_given(fife, f
         with pytest.raises(ValidationFailed) as refused:
             await transfer_solution(curator, solution.slug, owner, 1)
         assert "owner" in refused.value.fields
-    await catalogue.retire_solution(SYSTEM, solution.slug, 1)
+    await catalogue.retire_solution(SYSTEM, solution.slug, 1, "Replaced by a national service")
     with pytest.raises(Conflict):
         await transfer_solution(curator, solution.slug, "fife", 2)
 
