@@ -8,7 +8,7 @@ import datetime as dt
 import feedparser
 import pytest
 
-from registry import collaboration, notifications, programmes
+from registry import catalogue, collaboration, notifications, programmes
 from tests.factories import SYSTEM, make_solution
 from tests.web import html, post_form, sign_in, texts
 
@@ -186,3 +186,50 @@ async def test_the_development_mailbox_lists_what_was_written(
     shown = await client.get(first)
     assert "Fife Council registered interest in Burial records" in shown.text
     assert (await client.get("/dev/mail/..%2Fsecret_key")).status_code == 404
+
+
+async def test_each_page_offers_its_feed_and_a_way_to_follow_it(
+    client, glasgow, edinburgh_officer, seeded_programme
+):
+    solution = await make_solution("platform", owner=glasgow, title="Library catalogue")
+    if solution.status == "draft":
+        await catalogue.publish_solution(SYSTEM, solution.slug, solution.version)
+    programme, _ = seeded_programme
+    feeds = {
+        "/": "/feeds/solutions.atom",
+        "/?q=library": "/feeds/search.atom?q=library",
+        "/dashboard": "/feeds/frameworks-ending.atom",
+        "/organisations/glasgow-city": "/organisations/glasgow-city/activity.atom",
+        f"/programmes/{programme}": f"/programmes/{programme}/activity.atom",
+    }
+    for path, feed in feeds.items():
+        page = await client.get(path)
+        alternates = [
+            link.attributes["href"]
+            for link in html(page).css('link[rel="alternate"][type="application/atom+xml"]')
+        ]
+        assert feed in alternates, path
+        assert (await client.get(feed)).status_code == 200
+
+    await sign_in(client, edinburgh_officer.label)
+    path = f"/solutions/{solution.slug}"
+    followed = await post_form(
+        client,
+        path,
+        "/account/follows",
+        {"target_type": "solution", "target": solution.slug, "delivery": "daily", "next": path},
+    )
+    assert followed.url.path == path
+    assert "You follow this: in a daily digest." in html(followed).css_first("#follow").text()
+    for path, form in (
+        ("/organisations/glasgow-city", "organisation"),
+        (f"/programmes/{programme}", "programme"),
+    ):
+        page = await client.get(path)
+        assert html(page).css_first(f'#follow input[name="target_type"][value="{form}"]')
+
+    results = await client.get("/?q=library&kind=platform")
+    save = html(results).css_first("#save-search-link").attributes["href"]
+    saving = await client.get(save)
+    box = html(saving).css_first("#save-search input[name='target']")
+    assert box.attributes["value"] == "q=library&kind=platform"

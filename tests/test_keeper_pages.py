@@ -175,6 +175,25 @@ async def test_a_curator_moves_a_solution_to_another_owner(client, fife, glasgow
     assert (await catalogue.get_solution(solution.slug)).owner.slug == "glasgow-city"
 
 
+async def test_the_solution_page_links_its_history_and_offers_curators_the_move(
+    client, fife, fife_admin, curator
+):
+    solution = await make_solution("platform", owner=fife, title="Shared bins")
+    path = f"/solutions/{solution.slug}"
+    for person in (None, fife_admin, curator):
+        if person:
+            await sign_in(client, person.label)
+        page = await client.get(path)
+        history = html(page).css_first("#history-link").attributes["href"]
+        assert history == f"{path}/history"
+        assert (await client.get(history)).status_code == 200
+        move = html(page).css_first("#transfer-link")
+        if person is curator:
+            assert move.attributes["href"] == f"{path}/transfer"
+        else:
+            assert move is None
+
+
 async def test_transfer_is_for_curators_only_and_checks_what_it_is_given(fife, fife_admin, curator):
     solution = await make_solution("platform", owner=fife)
     with pytest.raises(PermissionDenied):

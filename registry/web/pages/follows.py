@@ -77,7 +77,8 @@ class FollowPages(Controller):
             follows=await notifications.follows_of(actor),
             deliveries=notifications.DELIVERIES,
             targets=notifications.FOLLOW_TARGETS,
-            values={},
+            # "Save this search" on the discover page brings its query string here
+            values={"target": request.query_params.get("search", "")[:2000]},
             errors={},
         )
 

@@ -17,7 +17,7 @@ from litestar.datastructures import CacheControlHeader
 from litestar.params import FromPath, FromQuery
 from litestar.response import Template
 
-from registry import accounts, organisations, vocabulary
+from registry import accounts, notifications, organisations, vocabulary
 from registry.errors import Conflict, ValidationFailed
 from registry.web.pages.common import actor_of, form_data, page, redirect, signed_in_actor
 
@@ -44,6 +44,7 @@ class OrganisationPages(Controller):
             title=profile.name,
             organisation=profile,
             manages_members=manages,
+            following=await notifications.follow_of(actor, "organisation", profile.slug),
         )
 
 

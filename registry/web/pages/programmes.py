@@ -23,7 +23,7 @@ from litestar import Controller, Request, Response, get, post
 from litestar.params import FromPath
 from litestar.response import Template
 
-from registry import programmes
+from registry import notifications, programmes
 from registry.errors import Conflict, ValidationFailed
 from registry.programmes.editing import MILESTONE_FIELDS, PROGRAMME_FIELDS
 from registry.validation import Pounds
@@ -112,14 +112,16 @@ class ProgrammePages(Controller):
     @get("/programmes/{slug:str}", name="programme")
     async def detail(self, request: Request, slug: FromPath[str]) -> Template:
         programme = await programmes.get_programme(slug)
+        actor = actor_of(request)
         return page(
             request,
             "programmes/detail.html",
+            following=await notifications.follow_of(actor, "programme", programme.slug),
             title=programme.title,
             programme=programme,
             rag_rule=programmes.RAG_RULE,
             charts={m.slug: programmes.history_chart(m) for m in programme.milestones},
-            may_edit=actor_of(request).is_digital_office,
+            may_edit=actor.is_digital_office,
         )
 
     @get("/dashboard", name="dashboard")

@@ -18,7 +18,7 @@ from litestar import Controller, Request, Response, get, post
 from litestar.params import FromPath
 from litestar.response import Redirect, Template
 
-from registry import catalogue, collaboration
+from registry import catalogue, collaboration, notifications
 from registry.catalogue import SolutionView, sentences, structured
 from registry.catalogue.kinds import COMMON, KINDS
 from registry.errors import Conflict, PermissionDenied, ValidationFailed
@@ -170,6 +170,7 @@ class SolutionPages(Controller):
         found = await catalogue.solution_with_activity(slug, actor)
         view = found.solution
         actions = catalogue.actions_for(actor, view, found.activity)
+        following = await notifications.follow_of(actor, "solution", view.slug)
         return page(
             request,
             "solutions/detail.html",
@@ -180,6 +181,7 @@ class SolutionPages(Controller):
             solution=view,
             activity=found.activity,
             actions=actions,
+            following=following,
             supply_choices=(
                 await catalogue.supply_choices(view.kind) if actions.link_supply else []
             ),
