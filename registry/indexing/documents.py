@@ -83,11 +83,13 @@ def solutions_spec(prefix: str = "") -> IndexSpec:
         name=f"{prefix}solutions",
         primary_key="id",
         fields=SOLUTION_FIELDS,
-        # Ranking order: a match in the title outranks one in the kind's words, which outranks
-        # one in the summary, and so on.
+        # Ranking order: a match in the kind's words ("framework agreement") outranks one in the
+        # title, which outranks one in the summary, and so on. Someone who types a kind's name
+        # is asking for that kind: "framework" lists the framework agreements before the
+        # components that have the word in their titles.
         searchable=(
-            "title",
             "kind_words",
+            "title",
             "summary",
             "tags",
             "owner_name",
