@@ -1,12 +1,14 @@
 """Loading the starting catalogue from `seeds/`, idempotently.
 
 Organisations come from `seeds/organisations/*.yaml` (lists), then one solution per file in
-`seeds/solutions/`, then programmes in `seeds/programmes/`. Each record's content digest is
-kept in `seed_record`: a record whose file has not changed since it was last loaded is left
-alone (so a second run changes nothing, and edits people made in the registry survive), and a
-record whose file changed is brought up to date through the same services people use, with
-their validation, audit events and search-outbox rows. Named adoptions and interests in a seed
-file are added; the loader never removes what councils recorded themselves.
+`seeds/solutions/`, then programmes in `seeds/programmes/`, then the groups of synonyms in
+`seeds/synonyms.yaml` (a group holding a term a curator has put in another group is skipped, not
+forced). Each record's content digest is kept in `seed_record`: a record whose file has not
+changed since it was last loaded is left alone (so a second run changes nothing, and edits people
+made in the registry survive), and a record whose file changed is brought up to date through the
+same services people use, with their validation, audit events and search-outbox rows. Named
+adoptions and interests in a seed file are added; the loader never removes what councils recorded
+themselves.
 """
 
 from __future__ import annotations
@@ -23,9 +25,11 @@ from typing import Any
 import yaml
 
 from registry import accounts, catalogue, collaboration, organisations, programmes
+from registry.catalogue import synonyms
 from registry.catalogue.kinds import KINDS
 from registry.errors import RegistryError, ValidationFailed
 from registry.tables import Organisation, Programme, SeedRecord
+from search.synonyms import fold
 
 SEEDS_DIR = Path(__file__).resolve().parent.parent / "seeds"
 ALL_COUNCILS = "all-councils"
@@ -48,7 +52,7 @@ class SeedReport:
         for what in kinds:
             parts = [
                 f"{self.counts[(what, outcome)]} {outcome}"
-                for outcome in ("created", "updated", "unchanged")
+                for outcome in ("created", "updated", "unchanged", "skipped")
                 if self.counts[(what, outcome)]
             ]
             out.append(f"{what}: {', '.join(parts)}")
@@ -234,6 +238,37 @@ async def _load_programmes(directory: Path, report: SeedReport) -> None:
         await _remember(key, digest)
 
 
+# -- synonyms ---------------------------------------------------------------------------------
+
+
+async def _load_synonyms(path: Path, report: SeedReport) -> None:
+    found = [document for file, document in _documents(path.parent) if file.name == path.name]
+    if not found:
+        return
+    document = found[0]
+    groups = document.get("groups") if isinstance(document, Mapping) else None
+    if not isinstance(groups, list):
+        raise SeedError(f"{path.name}: expected a mapping with a 'groups' list")
+    actor = accounts.system_actor("seed")
+    for group in groups:
+        if not isinstance(group, list) or not group or not all(isinstance(t, str) for t in group):
+            raise SeedError(f"{path.name}: each group must be a list of terms ({group!r})")
+        key = f"synonyms:{' '.join(fold(group[0]))}"
+        digest = _digest(group)
+        if await _unchanged(key, digest):
+            report.add("synonym groups", "unchanged")
+            continue
+        try:
+            outcome = await synonyms.save_group(actor, group)
+        except ValidationFailed as exc:
+            if "already in another group" not in exc.fields.get("terms", ""):
+                raise _fail(path, group[0], exc) from exc
+            report.add("synonym groups", "skipped")
+            continue
+        report.add("synonym groups", outcome)
+        await _remember(key, digest)
+
+
 def _seeds_directory(directory: Path) -> Path:
     if not directory.is_dir():
         raise SeedError(f"{directory}: no seeds directory here")
@@ -246,6 +281,7 @@ async def load_seeds(directory: Path = SEEDS_DIR) -> SeedReport:
     await _load_organisations(directory / "organisations", report)
     await _load_solutions(directory / "solutions", report)
     await _load_programmes(directory / "programmes", report)
+    await _load_synonyms(directory / "synonyms.yaml", report)
     return report
 
 

@@ -385,6 +385,14 @@ class SupplyRoute(Table):
     created_at = Timestamptz(default=TimestamptzNow())
 
 
+class SynonymGroup(Table):
+    """Words and phrases search treats as meaning the same (curated by the Digital Office)."""
+
+    terms = JSON(default=[])  # 2 to 10 words or phrases, as the curator wrote them
+    created_at = Timestamptz(default=TimestamptzNow())
+    updated_at = Timestamptz(default=TimestamptzNow())
+
+
 ALL_TABLES: list[type[Table]] = [
     Organisation,
     User,
@@ -413,4 +421,5 @@ ALL_TABLES: list[type[Table]] = [
     SignalSent,
     MailPreference,
     SupplyRoute,
+    SynonymGroup,
 ]

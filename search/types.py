@@ -203,6 +203,11 @@ class SearchEngine(Protocol):
     async def count(self) -> int:
         """How many documents the live index holds."""
 
+    async def set_synonyms(self, synonyms: Mapping[str, Sequence[str]]) -> None:
+        """Make searches treat each word or phrase as matching its equivalents too, in
+        Meilisearch's format (`search.synonyms`), replacing the synonyms set before. They apply
+        to the live index and to every index `rebuild` builds afterwards."""
+
     async def fingerprints(self, field_name: str) -> dict[str, Any]:
         """Every document's primary key with the value of one stored field (for checks)."""
 

@@ -35,6 +35,10 @@ async def reindex(
                 documents, _ = await documents_for(ids[start : start + batch])
                 yield documents
 
+        # the synonyms as curated now, given to the new index before it is swapped in
+        from registry.catalogue.synonyms import synonyms_mapping
+
+        await engine.set_synonyms(await synonyms_mapping())
         count = await engine.rebuild(batches(), progress)
         for chunk in chunks(covered):
             await SearchOutbox.delete().where(SearchOutbox.id.is_in(list(chunk)))

@@ -25,6 +25,7 @@ from litestar.openapi.plugins import JsonRenderPlugin, YamlRenderPlugin
 from litestar.static_files import create_static_files_router
 
 from registry import db, indexing
+from registry.catalogue import synonyms
 from registry.config import Settings, get_settings
 from registry.web.api import API_CONTROLLERS
 from registry.web.api.schemas import Health, Outbox
@@ -132,6 +133,8 @@ def create_app(
             await engine.apply_settings()
         except SearchUnavailable as exc:
             log.warning("search is unavailable at start-up: %s", exc)
+        else:
+            await synonyms.apply_synonyms(engine)
         await indexer.start()
         await repairer.start()
         task = asyncio.create_task(_catch_up(engine, repairer))

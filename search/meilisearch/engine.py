@@ -53,6 +53,7 @@ from meilisearch.errors import (
 from search.highlight import POST, PRE, strip_markers
 from search.meilisearch.filters import meili_filter
 from search.meilisearch.text import CROP, html_for, searchable_copy
+from search.synonyms import check as check_synonyms
 from search.types import (
     MAX_TOTAL_HITS,
     Documents,
@@ -77,9 +78,15 @@ STALE_AFTER = dt.timedelta(hours=1)
 SHOWN = "_shown_text"
 
 
-def meili_settings(spec: IndexSpec, *, max_facet_values: int = 1000) -> dict[str, Any]:
-    """The index settings that make Meilisearch search the way `spec` says."""
-    return {
+def meili_settings(
+    spec: IndexSpec,
+    *,
+    max_facet_values: int = 1000,
+    synonyms: Mapping[str, Sequence[str]] | None = None,
+) -> dict[str, Any]:
+    """The index settings that make Meilisearch search the way `spec` says, with `synonyms`
+    when they are known (an index's own are otherwise left as they are)."""
+    settings: dict[str, Any] = {
         "searchableAttributes": list(spec.searchable),
         "filterableAttributes": list(spec.filterable),
         "sortableAttributes": list(dict.fromkeys([*spec.sortable, spec.primary_key])),
@@ -95,8 +102,10 @@ def meili_settings(spec: IndexSpec, *, max_facet_values: int = 1000) -> dict[str
         "pagination": {"maxTotalHits": MAX_TOTAL_HITS},
         "distinctAttribute": None,
         "stopWords": [],
-        "synonyms": {},
     }
+    if synonyms is not None:
+        settings["synonyms"] = {term: list(same) for term, same in synonyms.items()}
+    return settings
 
 
 class MeiliEngine:
@@ -124,6 +133,7 @@ class MeiliEngine:
         self._executor = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="meili")
         self._local = threading.local()
         self._key_checked = False
+        self._synonyms: dict[str, list[str]] | None = None  # None: not set by this process
         self._closed = False
 
     # -- the protocol -------------------------------------------------------------------------
@@ -155,6 +165,12 @@ class MeiliEngine:
 
     async def count(self) -> int:
         return await self._run(self._count, self.spec.name)
+
+    async def set_synonyms(self, synonyms: Mapping[str, Sequence[str]]) -> None:
+        """Set the live index's `synonyms` setting; kept, so a rebuild gives them to the fresh
+        index before it is swapped in."""
+        self._synonyms = check_synonyms(synonyms)
+        await self._run(self._apply_synonyms, self.spec.name)
 
     async def fingerprints(self, field_name: str) -> dict[str, Any]:
         self.spec.field(field_name)  # KeyError for a field the spec does not declare
@@ -300,9 +316,17 @@ class MeiliEngine:
                     f"the Meilisearch index {uid!r} has primary key {info['primaryKey']!r}, "
                     f"not {self.spec.primary_key!r}: rebuild the index"
                 )
-        settings = meili_settings(self.spec, max_facet_values=self.max_facet_values)
-        task = client.index(uid).update_settings(settings)
+        task = client.index(uid).update_settings(self._settings())
         self._wait(task.task_uid, f"apply the settings of {uid!r}")
+
+    def _settings(self) -> dict[str, Any]:
+        return meili_settings(
+            self.spec, max_facet_values=self.max_facet_values, synonyms=self._synonyms
+        )
+
+    def _apply_synonyms(self, uid: str) -> None:
+        task = self._client().index(uid).update_settings({"synonyms": self._synonyms or {}})
+        self._wait(task.task_uid, f"apply the synonyms of {uid!r}")
 
     def _send_documents(self, uid: str, batch: list[Mapping[str, Any]]) -> int:
         prepared = [_indexed_form(self.spec, d) for d in batch]
@@ -483,8 +507,7 @@ class MeiliEngine:
         client = self._client()
         client.swap_indexes([{"indexes": [live, fresh]}])
         # the same settings again: a task on the live index that runs after the swap
-        settings = meili_settings(self.spec, max_facet_values=self.max_facet_values)
-        task = client.index(live).update_settings(settings)
+        task = client.index(live).update_settings(self._settings())
         self._wait(task.task_uid, f"confirm the swap of {fresh!r} into {live!r}")
         if self._created_at(fresh) == born:
             raise SearchUnavailable(

@@ -54,6 +54,7 @@ from search.tantivy.live import LiveIndex, guard, open_writer, quietly
 from search.tantivy.plan import Plan, add_splits, make_plan
 from search.tantivy.query import Scores, build_query, facet_counts, python_sort_key
 from search.tantivy.rank import WINDOW, Ranker
+from search.tantivy.synonyms import SynonymStore
 from search.tantivy.text import ANALYZER_NAME, HighlightMatcher, QueryWord, build_analyzer
 from search.types import (
     MAX_TOTAL_HITS,
@@ -139,6 +140,7 @@ class TantivyEngine:
         self._rebuild_lock = asyncio.Lock()
         self._journal: list[tuple[str, list[Any]]] | None = None
         self._splits: tuple[Any, dict[str, Any]] = (None, {})
+        self._synonyms = SynonymStore(self.directory)
         self._closed = False
 
     # -- the protocol -------------------------------------------------------------------------
@@ -160,6 +162,9 @@ class TantivyEngine:
 
     async def count(self) -> int:
         return await self._run(self._count)
+
+    async def set_synonyms(self, synonyms: Mapping[str, Sequence[str]]) -> None:
+        await self._run(self._synonyms.write, synonyms)
 
     async def fingerprints(self, field_name: str) -> dict[str, Any]:
         self.spec.field(field_name)  # KeyError for a field the spec does not declare
@@ -202,7 +207,9 @@ class TantivyEngine:
         self, query: SearchQuery, filters: NormalisedFilters, started: float
     ) -> SearchResult:
         live = self._live.current()
-        plan = make_plan(parse_query(query.text))
+        parsed = parse_query(query.text)
+        plan = make_plan(parsed)
+        self._synonyms.expand(plan, parsed)
         offset = (query.page - 1) * query.per_page
         rerank = bool(plan.terms) and not query.sort and offset < WINDOW
 

@@ -75,6 +75,8 @@ SAMPLES = {
     "/programmes/{slug:str}/milestones/{milestone:str}/figures/new": [
         "/programmes/digital-telecare/milestones/boxes-deployed/figures/new"
     ],
+    "/curation/synonyms": ["/curation/synonyms"],
+    "/curation/synonyms/{group_id:int}": ["/curation/synonyms/1"],  # the first seeded group
 }
 ALWAYS = ["/no-such-page"]  # the 404 page
 SIGNED_IN_ONLY = {
@@ -93,6 +95,8 @@ SIGNED_IN_ONLY |= {
     *SAMPLES["/programmes/{slug:str}/milestones/new"],
     *SAMPLES["/programmes/{slug:str}/milestones/{milestone:str}/edit"],
     *SAMPLES["/programmes/{slug:str}/milestones/{milestone:str}/figures/new"],
+    *SAMPLES["/curation/synonyms"],
+    *SAMPLES["/curation/synonyms/{group_id:int}"],
 }
 
 
@@ -184,5 +188,17 @@ async def test_forms_showing_errors_break_no_rules(axe_page):
     await axe_page.get_by_label("Summary").fill("A draft checked for accessibility.")
     await axe_page.get_by_role("button", name="Register common platform").click()
     await axe_page.wait_for_selector("#draft-notice")
+    found += await axe_violations(axe_page)
+
+    # the curators' synonyms: a group of one term, then a change to a term of another group
+    await axe_page.goto("/curation/synonyms")
+    await axe_page.get_by_label("Terms that mean the same").fill("only one term")
+    await axe_page.get_by_role("button", name="Add the group").click()
+    await axe_page.wait_for_selector(".ds_error-summary")
+    found += await axe_violations(axe_page)
+    await axe_page.goto("/curation/synonyms/1")
+    await axe_page.get_by_label("Terms that mean the same").fill("M365\nworkforce")
+    await axe_page.get_by_role("button", name="Save the group").click()
+    await axe_page.wait_for_selector(".ds_error-summary")
     found += await axe_violations(axe_page)
     assert found == []

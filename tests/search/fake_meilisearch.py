@@ -24,6 +24,10 @@ v1.50.0 server did when the engine ran against it, not only what the API referen
 - Marks: a word found by a prefix is marked over the typed part only (`<mark>recr</mark>uitment`),
   and a mark on a word that follows `<` starts one character early (`<mark><zephyrin</mark>e>`),
   in highlights and in crops alike.
+- Synonyms (the `synonyms` setting): keys and equivalents are compared with case and accents
+  folded away; only runs of one to three adjacent query words are looked up; a run may then be
+  matched by any of its equivalents, whose words must stand side by side in one text, exactly
+  (no typos, no prefix); the words of an equivalent found are marked like the query's own.
 - Crops: `cropLength` words around the first matched word (from the start without one), with
   `cropMarker` where the text was cut; a cropped attribute not asked to be highlighted is cropped
   without marks.
@@ -407,9 +411,11 @@ class FakeMeilisearch:
         docs = list(index["docs"].values())
         found: list[tuple[tuple[int, int], dict[str, Any]]] = []
         asked = typed
+        table = _synonym_table(settings.get("synonyms") or {})
         while asked:
+            runs = _runs(table, asked)
             for order, doc in enumerate(docs):
-                first = _first_match(doc, searchable, asked)
+                first = _first_match(doc, searchable, asked, runs)
                 if first is not None:
                     found.append(((first, order), doc))
             if found:
@@ -428,6 +434,9 @@ class FakeMeilisearch:
         page = matched[start : start + min(per_page, cap - start)]
         highlight = body.get("attributesToHighlight") or []
         crop = body.get("attributesToCrop") or []
+        equivalents = {
+            w for options in _runs(table, asked).values() for _, eq in options for w in eq
+        }
         hits = []
         for doc in page:
             hit = dict(doc)
@@ -437,6 +446,7 @@ class FakeMeilisearch:
                     formatted[name] = _format(
                         doc.get(name),
                         asked,
+                        also=equivalents,
                         mark=name in highlight and name in searchable,
                         crop=body.get("cropLength", 10) if name in crop else None,
                         pre=body.get("highlightPreTag", "<em>"),
@@ -472,12 +482,46 @@ def _matches(word: str, typed: str, last: bool) -> bool:
     return word == typed or (last and word.startswith(typed))
 
 
-def _first_match(doc: dict[str, Any], searchable: list[str], typed: list[str]) -> int | None:
+Runs = dict[int, list[tuple[int, tuple[str, ...]]]]
+
+
+def _synonym_table(synonyms: dict[str, list[str]]) -> dict[tuple[str, ...], list[tuple[str, ...]]]:
+    """The synonyms by their folded words (as v1.50.0 lowercases and de-unicodes them)."""
+    table: dict[tuple[str, ...], list[tuple[str, ...]]] = {}
+    for term, same in synonyms.items():
+        key = tuple(w for _, _, w in words(term))
+        if 1 <= len(key) <= 3:  # v1.50.0 looks synonyms up for one to three query words
+            table.setdefault(key, []).extend(tuple(w for _, _, w in words(s)) for s in same)
+    return table
+
+
+def _runs(table: dict[tuple[str, ...], list[tuple[str, ...]]], typed: list[str]) -> Runs:
+    """For each query word, the runs starting there that have synonyms: (last word, equivalent)."""
+    runs: Runs = {}
+    for first in range(len(typed)):
+        for last in range(first, min(first + 3, len(typed))):
+            for equivalent in table.get(tuple(typed[first : last + 1]), []):
+                if equivalent:
+                    runs.setdefault(first, []).append((last, equivalent))
+    return runs
+
+
+def _holds(text: str, phrase: tuple[str, ...]) -> bool:
+    cut = [w for _, _, w in words(text)]
+    return any(tuple(cut[i : i + len(phrase)]) == phrase for i in range(len(cut)))
+
+
+def _first_match(
+    doc: dict[str, Any], searchable: list[str], typed: list[str], runs: Runs | None = None
+) -> int | None:
     """The rank of the first searchable attribute holding a word of the query, if every query
-    word is found somewhere."""
+    word is found somewhere (itself, or as part of a run matched by one of its synonyms)."""
     texts = [(rank, _texts(doc.get(name))) for rank, name in enumerate(searchable)]
-    first: int | None = None
+    # best[i]: the lowest rank with which the first i query words are all matched
+    best: dict[int, int] = {0: len(searchable)}
     for i, query_word in enumerate(typed):
+        if i not in best:
+            continue
         last = i == len(typed) - 1
         ranks = [
             rank
@@ -485,10 +529,13 @@ def _first_match(doc: dict[str, Any], searchable: list[str], typed: list[str]) -
             for text in values
             if any(_matches(w, query_word, last) for _, _, w in words(text))
         ]
-        if not ranks:
-            return None
-        first = min(ranks) if first is None else min(first, min(ranks))
-    return first
+        if ranks:
+            best[i + 1] = min(best.get(i + 1, len(searchable)), best[i], min(ranks))
+        for end, equivalent in (runs or {}).get(i, []):
+            ranks = [rank for rank, values in texts for text in values if _holds(text, equivalent)]
+            if ranks:
+                best[end + 1] = min(best.get(end + 1, len(searchable)), best[i], min(ranks))
+    return best.get(len(typed))
 
 
 def _texts(value: Any) -> list[str]:
@@ -503,6 +550,7 @@ def _format(
     value: Any,
     typed: list[str],
     *,
+    also: set[str] = frozenset(),  # type: ignore[assignment]
     mark: bool,
     crop: int | None,
     pre: str,
@@ -511,7 +559,7 @@ def _format(
 ) -> Any:
     if isinstance(value, list):
         return [
-            _format(v, typed, mark=mark, crop=crop, pre=pre, post=post, marker=marker)
+            _format(v, typed, also=also, mark=mark, crop=crop, pre=pre, post=post, marker=marker)
             for v in value
         ]
     if not isinstance(value, str):
@@ -527,6 +575,10 @@ def _format(
                 spans.append((start - early, start - early + min(len(query_word), end - start)))
                 first_word = n if first_word is None else first_word
                 break
+        else:
+            if word in also:  # a word of a synonym found: the whole word
+                spans.append((start, end))
+                first_word = n if first_word is None else first_word
     begin, finish = 0, len(value)
     if crop is not None and len(cut) > crop:
         centre = first_word or 0

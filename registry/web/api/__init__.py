@@ -3,7 +3,8 @@ operations that read (`read`). Handlers parse and check their input, call one se
 and answer with a typed shape; refusals use the one error shape of `registry.web.errors`."""
 
 from registry.web.api.read import OrganisationsApi, SearchApi, SolutionsApi
+from registry.web.api.synonyms import SynonymsApi
 
-API_CONTROLLERS = [OrganisationsApi, SolutionsApi, SearchApi]
+API_CONTROLLERS = [OrganisationsApi, SolutionsApi, SearchApi, SynonymsApi]
 
 __all__ = ["API_CONTROLLERS", "OrganisationsApi", "SearchApi", "SolutionsApi"]

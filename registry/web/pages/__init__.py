@@ -1,6 +1,7 @@
 """The page controllers, one module per area of the site."""
 
 from registry.web.pages.account import AccountPages
+from registry.web.pages.curation import CurationPages
 from registry.web.pages.discover import DiscoverPages
 from registry.web.pages.feeds import FeedPages
 from registry.web.pages.follows import FollowPages
@@ -24,4 +25,5 @@ PAGE_CONTROLLERS = [
     FollowPages,
     FeedPages,
     SitePages,
+    CurationPages,
 ]

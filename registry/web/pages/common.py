@@ -37,6 +37,10 @@ NOTICES = {
     "invitation-accepted": "Your account has been created. Sign in with your email address "
     "and the password you chose.",
     "transferred": "The solution now belongs to its new owner.",
+    "synonyms-saved": "The synonyms are saved, and search uses them now.",
+    "synonyms-removed": "The group of synonyms is removed, and search no longer uses it.",
+    "synonyms-waiting": "The change is saved. Search is unavailable just now and will use it "
+    "once it is back.",
     "interest-registered": "Your organisation's interest has been recorded.",
     "interest-withdrawn": "Your organisation's interest has been withdrawn.",
     "pledged": "Your organisation's pledge has been recorded.",
