@@ -10,6 +10,7 @@ from registry.web.pages.ownership import OwnershipPages
 from registry.web.pages.programmes import ProgrammePages
 from registry.web.pages.site import SitePages
 from registry.web.pages.solutions import SolutionPages
+from registry.web.pages.webhooks import WebhookPages
 
 PAGE_CONTROLLERS = [
     DiscoverPages,
@@ -17,6 +18,7 @@ PAGE_CONTROLLERS = [
     SolutionPages,
     OrganisationPages,
     MemberPages,
+    WebhookPages,
     InvitationPages,
     ProgrammePages,
     HistoryPages,
