@@ -38,6 +38,8 @@ VARIABLES: dict[str, bool] = {
     "REGISTRY_MAIL_FROM": False,
     "REGISTRY_BASE_URL": False,
     "REGISTRY_DEMAND_THRESHOLD": False,
+    "REGISTRY_WEBHOOK_MERGE_SECONDS": False,
+    "REGISTRY_WEBHOOK_TIMEOUT": False,
 }
 MAIL_SCHEMES = ("smtp", "smtps")
 
@@ -66,6 +68,10 @@ class Settings:
     base_url: str = "http://127.0.0.1:8000"
     # How many councils intending to adopt one solution make demand worth telling people about.
     demand_threshold: int = 3
+    # How long a webhook delivery waits for more events about the same subject, to merge them.
+    webhook_merge_seconds: int = 10
+    # The longest a webhook call may take to connect, and then between bytes of its answer.
+    webhook_timeout: int = 10
 
     @property
     def is_development(self) -> bool:
@@ -140,6 +146,12 @@ class Settings:
         mail_from = _mail_from(env.get("REGISTRY_MAIL_FROM", ""))
         base_url = _base_url(env.get("REGISTRY_BASE_URL", ""))
         demand_threshold = _demand_threshold(env.get("REGISTRY_DEMAND_THRESHOLD", ""))
+        webhook_merge_seconds = _whole_number(
+            env, "REGISTRY_WEBHOOK_MERGE_SECONDS", Settings.webhook_merge_seconds, 0, 300
+        )
+        webhook_timeout = _whole_number(
+            env, "REGISTRY_WEBHOOK_TIMEOUT", Settings.webhook_timeout, 1, 60
+        )
 
         return cls(
             environment=environment,
@@ -156,6 +168,8 @@ class Settings:
             mail_from=mail_from,
             base_url=base_url,
             demand_threshold=demand_threshold,
+            webhook_merge_seconds=webhook_merge_seconds,
+            webhook_timeout=webhook_timeout,
         )
 
 
@@ -258,6 +272,15 @@ def _demand_threshold(raw: str) -> int:
         return Settings.demand_threshold
     if not raw.isascii() or not raw.isdigit() or not 2 <= int(raw) <= 32:
         raise ConfigError("REGISTRY_DEMAND_THRESHOLD: a whole number of councils from 2 to 32")
+    return int(raw)
+
+
+def _whole_number(env: Mapping[str, str], name: str, default: int, low: int, high: int) -> int:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    if not raw.isascii() or not raw.isdigit() or not low <= int(raw) <= high:
+        raise ConfigError(f"{name}: a whole number from {low} to {high}")
     return int(raw)
 
 

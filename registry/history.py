@@ -103,7 +103,7 @@ ACTIONS = {
     "invitation.accept": "Invitation accepted: member joined",
     "invitation.cancel": "Invitation withdrawn",
 }
-PRIVATE_SUBJECTS = ("membership", "invitation")  # seen by those who manage the members
+PRIVATE_SUBJECTS = ("membership", "invitation", "webhook")  # seen by those who manage the members
 ORGANISATION_KEYS = {"organisation", "owner"} | {
     name for name, f in _FIELDS.items() if f.type == "organisation"
 }

@@ -1,10 +1,11 @@
-"""The worker: one runner for the search outbox, mail and the scheduled checks.
+"""The worker: one runner for the search outbox, mail, webhooks and the scheduled checks.
 
 Each round applies the search outbox to the index, composes and sends the mail that is ready,
-and, at most once every `CHECK_EVERY`, runs the scheduled checks (frameworks ending, milestones
-met or missed). Every job is safe to run in several processes at once and again after a crash:
-the outbox is drained under one lock, a mail message is claimed before it is sent, a signal is
-given once by its key. A job that fails is logged and retried next round; the others go on.
+sends the webhook deliveries that are due, and, at most once every `CHECK_EVERY`, runs the
+scheduled checks (frameworks ending, milestones met or missed). Every job is safe to run in
+several processes at once and again after a crash: the outbox is drained under one lock, a mail
+message or webhook delivery is claimed before it is sent, a signal is given once by its key. A
+job that fails is logged and retried next round; the others go on.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from registry import indexing
+from registry import indexing, webhooks
 from registry.config import Settings
 from registry.notifications import checks, delivery
 from search import SearchEngine
@@ -30,6 +31,7 @@ class RoundReport:
     indexed: int = 0
     search_error: str = ""
     mail: delivery.MailResult | None = None
+    webhooks: webhooks.WebhookResult | None = None
     checks: dict[str, int] = field(default_factory=dict)
     errors: list[str] = field(default_factory=list)
 
@@ -50,6 +52,10 @@ class RoundReport:
                 "unconfirmed (the worker stopped mid-send)": m.unconfirmed,
             }
             said += [f"mail: {n} {what}" for what, n in counts.items() if n]
+        if self.webhooks is not None:
+            w = self.webhooks
+            counts = {"delivered": w.delivered, "to retry": w.retrying, "failed": w.failed}
+            said += [f"webhooks: {n} {what}" for what, n in counts.items() if n]
         said += [
             f"{name.replace('_', ' ')}: {n} signal(s) given" for name, n in self.checks.items() if n
         ]
@@ -87,6 +93,9 @@ class Runner:
     async def mail(self, report: RoundReport) -> None:
         report.mail = await delivery.run(self.settings)
 
+    async def send_webhooks(self, report: RoundReport) -> None:
+        report.webhooks = await webhooks.send_due(self.settings)
+
     async def scheduled(self, report: RoundReport, *, force: bool = False) -> None:
         now = self.clock()
         if not force and self._last_checks is not None and now - self._last_checks < CHECK_EVERY:
@@ -101,6 +110,7 @@ class Runner:
             ("search outbox", self.search),
             ("scheduled checks", lambda r: self.scheduled(r, force=force_checks)),
             ("mail", self.mail),
+            ("webhooks", self.send_webhooks),
         ):
             try:
                 await job(report)

@@ -393,6 +393,56 @@ class SynonymGroup(Table):
     updated_at = Timestamptz(default=TimestamptzNow())
 
 
+class WebhookEndpoint(Table):
+    """An organisation's system that is told of the events it chose, by signed HTTP calls. The
+    secret the calls are signed with is derived from the registry's secret key and `salt`, so
+    the database alone does not hold it; it is shown once, when the endpoint is registered."""
+
+    organisation = ForeignKey(references=Organisation, on_delete=OnDelete.cascade, index=True)
+    url = Varchar(length=2000)
+    events = Varchar(length=2000, default="")  # event kinds, separated by spaces
+    salt = Varchar(length=64)
+    active = Boolean(default=True)
+    created_by = ForeignKey(references=User, on_delete=OnDelete.set_null, null=True)
+    created_at = Timestamptz(default=TimestamptzNow())
+    removed_at = Timestamptz(null=True, default=None)
+
+
+class WebhookDelivery(Table):
+    """One call to one endpoint about one subject (a solution, a programme): the events of a
+    short window merged into one body. Queued in the transaction of the change that caused its
+    first event; claimed (status "sending") by the worker before each attempt; its body is fixed
+    at the first attempt, so every retry sends the same id and bytes."""
+
+    endpoint = ForeignKey(references=WebhookEndpoint, on_delete=OnDelete.cascade, index=True)
+    delivery_id = Varchar(length=40, unique=True)
+    subject = Varchar(length=120)  # "solution:telecare-platform"
+    status = Varchar(length=12, default="queued", index=True)  # webhooks.STATUSES
+    event_count = Integer(default=0)
+    attempts = Integer(default=0)
+    body = Text(default="")
+    response_status = Integer(null=True, default=None)
+    last_error = Text(default="")
+    available_at = Timestamptz(default=TimestamptzNow())
+    retry_until = Timestamptz(default=TimestamptzNow())
+    claimed_at = Timestamptz(null=True, default=None)
+    delivered_at = Timestamptz(null=True, default=None)
+    created_at = Timestamptz(default=TimestamptzNow(), index=True)
+
+
+class WebhookEvent(Table):
+    """One event merged into a delivery: what the notifications say, for a system to read."""
+
+    delivery = ForeignKey(references=WebhookDelivery, on_delete=OnDelete.cascade, index=True)
+    kind = Varchar(length=40)
+    subject_type = Varchar(length=20)
+    subject_slug = Varchar(length=80, default="")
+    title = Varchar(length=300)
+    text = Varchar(length=1000)
+    path = Varchar(length=300, default="")
+    created_at = Timestamptz(default=TimestamptzNow())
+
+
 ALL_TABLES: list[type[Table]] = [
     Organisation,
     User,
@@ -422,4 +472,7 @@ ALL_TABLES: list[type[Table]] = [
     MailPreference,
     SupplyRoute,
     SynonymGroup,
+    WebhookEndpoint,
+    WebhookDelivery,
+    WebhookEvent,
 ]

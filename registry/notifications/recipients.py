@@ -53,6 +53,8 @@ class Recipients:
 
     def __init__(self) -> None:
         self.people: dict[int, tuple[str, str]] = {}  # user id -> (reason, delivery)
+        # The organisations whose members are told: their webhooks are told too.
+        self.organisations: set[int] = set()
 
     def add(self, user_id: int, reason: str, delivery: str) -> None:
         self.people.setdefault(user_id, (reason, delivery))
@@ -61,6 +63,7 @@ class Recipients:
         ids = sorted({i for i in organisation_ids if i is not None})
         if not ids:
             return self
+        self.organisations.update(ids)
         rows = await Membership.select(Membership.user).where(
             Membership.organisation.is_in(ids) & (Membership.user.is_active == True)  # noqa: E712
         )
@@ -96,7 +99,11 @@ class Recipients:
         return self
 
     async def queue(self, event: Event, *, caused_by: int | None) -> int:
-        """Queue the event for everyone gathered except `caused_by`; returns how many."""
+        """Queue the event for everyone gathered except `caused_by`, and for the webhooks of
+        the organisations whose members are told (whoever caused it); returns how many people."""
+        from registry import webhooks
+
+        await webhooks.queue_event(event, self.organisations)
         now = dt.datetime.now(dt.UTC)
         rows = [
             Notification(

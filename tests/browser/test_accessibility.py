@@ -55,6 +55,7 @@ SAMPLES = {
     ],
     "/dashboard": ["/dashboard"],
     "/organisations/{slug:str}/members": ["/organisations/fife/members"],
+    "/organisations/{slug:str}/webhooks": ["/organisations/fife/webhooks"],
     "/invitations/{token:str}": ["/invitations/not-a-real-invitation"],
     "/solutions/{slug:str}/transfer": ["/solutions/seemis/transfer"],
     "/solutions/{slug:str}/history": ["/solutions/seemis/history"],
@@ -84,6 +85,7 @@ SIGNED_IN_ONLY = {
     "/solutions/new",
     "/solutions/shared-room-booking/edit",
     "/organisations/fife/members",
+    "/organisations/fife/webhooks",
     "/solutions/seemis/transfer",
     "/account/follows",
     "/solutions/shared-room-booking/retire",
@@ -200,5 +202,16 @@ async def test_forms_showing_errors_break_no_rules(axe_page):
     await axe_page.get_by_label("Terms that mean the same").fill("M365\nworkforce")
     await axe_page.get_by_role("button", name="Save the group").click()
     await axe_page.wait_for_selector(".ds_error-summary")
+    found += await axe_violations(axe_page)
+
+    # A webhook refused for want of an address, then registered with its secret shown once.
+    await axe_page.goto("/organisations/fife/webhooks")
+    await axe_page.get_by_role("button", name="Register webhook").click()
+    await axe_page.wait_for_selector(".ds_error-summary")
+    found += await axe_violations(axe_page)
+    await axe_page.get_by_label("Address to call").fill("https://example.org/registry-events")
+    await axe_page.get_by_label("Pledge made").check(force=True)
+    await axe_page.get_by_role("button", name="Register webhook").click()
+    await axe_page.wait_for_selector("#webhook-secret")
     found += await axe_violations(axe_page)
     assert found == []

@@ -11,6 +11,7 @@ from registry.web.pages.ownership import OwnershipPages
 from registry.web.pages.programmes import ProgrammePages
 from registry.web.pages.site import SitePages
 from registry.web.pages.solutions import SolutionPages
+from registry.web.pages.webhooks import WebhookPages
 
 PAGE_CONTROLLERS = [
     DiscoverPages,
@@ -18,6 +19,7 @@ PAGE_CONTROLLERS = [
     SolutionPages,
     OrganisationPages,
     MemberPages,
+    WebhookPages,
     InvitationPages,
     ProgrammePages,
     HistoryPages,
