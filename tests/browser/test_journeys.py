@@ -12,7 +12,7 @@ from tests.browser.conftest import BUYER, OFFICER, sign_in
 
 async def test_a_council_officer_finds_a_platform_registers_interest_and_pledges(page):
     await sign_in(page, OFFICER)
-    await page.get_by_role("link", name="Discover").click()
+    await page.get_by_role("link", name="Discover", exact=True).click()
     await page.wait_for_load_state()  # htmx ready: typing now searches as you type
 
     # a typo, found as they type (htmx swaps in the results)
@@ -59,7 +59,11 @@ async def test_a_council_officer_finds_a_platform_registers_interest_and_pledges
 
 async def test_a_procurement_officer_registers_a_framework_after_correcting_an_error(page):
     await sign_in(page, BUYER)
-    await page.get_by_role("link", name="Register a solution").click()
+    await (
+        page.get_by_role("navigation", name="Main navigation")
+        .get_by_role("link", name="Register a solution")
+        .click()
+    )
     await page.get_by_role("link", name="Joint procurement").click()
     await expect(page.get_by_role("heading", level=1)).to_have_text("Register a joint procurement")
 
@@ -89,7 +93,7 @@ async def test_a_procurement_officer_registers_a_framework_after_correcting_an_e
         "Winter gritting salt framework is published: anyone can now find it."
     )
 
-    await page.get_by_role("link", name="Discover").click()
+    await page.get_by_role("link", name="Discover", exact=True).click()
     await page.wait_for_load_state()
     await page.get_by_label("Search the registry").fill("griting")
     await expect(page.locator("#discover-results .ds_search-result__title").first).to_contain_text(
