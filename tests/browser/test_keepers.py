@@ -57,8 +57,7 @@ async def test_an_invited_officer_joins_signs_in_and_registers_interest_for_fife
     await page.locator("#interest-form").get_by_text("Exploring").click()
     await page.get_by_role("button", name="Register interest").click()
     await expect(page.locator(".registry-notice")).to_have_text(
-        "Fife Council is now exploring Microsoft 365 federation between councils and health"
-        " boards."
+        "Fife Council is now exploring Microsoft 365 federation between councils and health boards."
     )
     await expect(page.locator("#interest-levels")).to_contain_text("Fife Council")
 
