@@ -34,7 +34,13 @@ VARIABLES: dict[str, bool] = {
     "MEILI_MASTER_KEY": False,
     "REGISTRY_LOG_LEVEL": False,
     "REGISTRY_TRUSTED_PROXIES": False,
+    "REGISTRY_API_READS_PER_MINUTE": False,
+    "REGISTRY_API_WRITES_PER_MINUTE": False,
 }
+# Requests one API token may make in a minute, unless configured: generous for reading, tighter
+# for writing (each write is a transaction, an audit event and a search update).
+DEFAULT_API_READS_PER_MINUTE = 600
+DEFAULT_API_WRITES_PER_MINUTE = 60
 
 
 class ConfigError(Exception):
@@ -54,6 +60,9 @@ class Settings:
     log_level: str
     # The proxies whose X-Forwarded-For / Forwarded headers say who the client is.
     trusted_proxies: tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...] = ()
+    # Requests one API token may make per minute (GET and HEAD count as reads).
+    api_reads_per_minute: int = DEFAULT_API_READS_PER_MINUTE
+    api_writes_per_minute: int = DEFAULT_API_WRITES_PER_MINUTE
 
     @property
     def is_development(self) -> bool:
@@ -119,6 +128,8 @@ class Settings:
             raise ConfigError(f"REGISTRY_LOG_LEVEL: {log_level!r} is not a log level")
 
         trusted_proxies = _trusted_proxies(env.get("REGISTRY_TRUSTED_PROXIES", ""))
+        reads = _per_minute(env, "REGISTRY_API_READS_PER_MINUTE", DEFAULT_API_READS_PER_MINUTE)
+        writes = _per_minute(env, "REGISTRY_API_WRITES_PER_MINUTE", DEFAULT_API_WRITES_PER_MINUTE)
 
         return cls(
             environment=environment,
@@ -131,7 +142,18 @@ class Settings:
             meili_index_prefix=prefix,
             log_level=log_level,
             trusted_proxies=trusted_proxies,
+            api_reads_per_minute=reads,
+            api_writes_per_minute=writes,
         )
+
+
+def _per_minute(env: Mapping[str, str], name: str, default: int) -> int:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    if not (raw.isascii() and raw.isdigit()) or not 1 <= int(raw) <= 1_000_000:
+        raise ConfigError(f"{name}: {raw!r} is not a whole number from 1 to 1000000")
+    return int(raw)
 
 
 def _database_url(raw: str, data_dir: Path, production: bool) -> str:
