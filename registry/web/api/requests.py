@@ -71,7 +71,7 @@ class VersionInput(Body, kw_only=True):
     version: Version
 
 
-# -- solutions --------------------------------------------------------------------------------------
+# -- solutions ------------------------------------------------------------------------------------
 
 
 class LinkInput(Body, kw_only=True):
@@ -142,7 +142,7 @@ SolutionChanges = msgspec.defstruct(
 )
 
 
-# -- programmes -------------------------------------------------------------------------------------
+# -- programmes -----------------------------------------------------------------------------------
 
 
 class ProgrammeInput(Body, kw_only=True):
