@@ -7,9 +7,10 @@ instead (`registry.web.api.access`), and a cookie counts for reading only: API w
 token, so they need no CSRF token (their handlers are excluded from the CSRF check).
 `add_security_headers` puts the security headers on every response: a strict Content
 Security Policy (only this site's own scripts, styles and images, no framing), nosniff, a
-referrer policy and a permissions policy; outside development, Strict-Transport-Security. It also keeps what is personal out of every cache
-(`Cache-Control: no-store` on anything a signed-in person is sent, and on any response that
-sets a cookie), and names no server software.
+referrer policy and a permissions policy; outside development, Strict-Transport-Security. It
+also keeps what is personal out of every cache (`Cache-Control: no-store` on anything a
+signed-in person is sent, and on any response that sets a cookie), and names no server
+software.
 """
 
 from __future__ import annotations
