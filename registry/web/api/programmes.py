@@ -15,6 +15,7 @@ from litestar import Controller, Request, get, post, put
 from litestar.params import FromPath, JSONBody, QueryParameter
 
 from registry import history, programmes
+from registry.errors import ValidationFailed
 from registry.programmes import ProgrammeView
 from registry.web.api import requests, schemas
 from registry.web.api.common import (
@@ -28,7 +29,7 @@ from registry.web.api.common import (
     error,
     token_of,
 )
-from registry.web.api.read import _name, _solution_ref
+from registry.web.api.read import _as_given, _name, _solution_ref
 
 NOT_FOUND = error("Nothing has that slug")
 INVALID = error("A parameter is not valid: `fields` names each one with the reason")
@@ -150,6 +151,7 @@ class ProgrammesApi(Controller):
     @get("/", summary="List programmes", responses=LIST_RESPONSES, security=READ_SECURITY)
     async def list(
         self,
+        request: Request,
         status: Annotated[
             schemas.ProgrammeStatus | None,  # type: ignore[name-defined]
             QueryParameter(
@@ -162,6 +164,13 @@ class ProgrammesApi(Controller):
             ),
         ] = None,
     ) -> schemas.ProgrammePage:
+        _as_given(request, ())  # each parameter once
+        given = request.query_params.get("status")
+        if given is not None and given not in schemas.PROGRAMME_STATUSES:
+            # as written: Litestar would read `status=null` as no status
+            raise ValidationFailed(
+                {"status": f"status must be one of: {', '.join(schemas.PROGRAMME_STATUSES)}"}
+            )
         views = await programmes.list_programmes()
         items = [programme_item(v) for v in views if status is None or v.status == status]
         return schemas.ProgrammePage(items=items, total=len(items))
