@@ -1,4 +1,4 @@
-"""Who may write through the API, as the page tests ask of the pages: every write operation ×
+"""Who may write through the API, as the page tests ask of the pages: every write operation by
 (no token, another organisation's token, a token without the operation's scope, a token whose
 person's role is too low), each refused with its status and nothing written.
 

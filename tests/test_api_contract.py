@@ -142,7 +142,7 @@ def test_a_list_refuses_values_its_schema_does_not_allow(api, path, query):
     assert name == query.split("=")[0]
 
 
-# -- every operation, reads and writes, with a token ------------------------------------------------
+# -- every operation, reads and writes, with a token ---------------------------------------------
 
 WRITES = ("POST", "PUT", "PATCH", "DELETE")
 
