@@ -53,6 +53,8 @@ SAMPLES = {
     "/solutions/{slug:str}/history": ["/solutions/seemis/history"],
     "/programmes/{slug:str}/history": ["/programmes/digital-telecare/history"],
     "/organisations/{slug:str}/history": ["/organisations/fife/history"],
+    "/account/tokens": ["/account/tokens"],
+    "/api": ["/api"],
 }
 ALWAYS = ["/no-such-page"]  # the 404 page
 SIGNED_IN_ONLY = {
@@ -61,6 +63,7 @@ SIGNED_IN_ONLY = {
     "/solutions/shared-room-booking/edit",
     "/organisations/fife/members",
     "/solutions/seemis/transfer",
+    "/account/tokens",
 }
 
 
