@@ -348,24 +348,26 @@ async def count_request(token_id: int, kind: str, limit: int) -> RateState:
     any number of server processes never pass the limit together."""
     key = f"{token_id}:{kind}"
     now = dt.datetime.now(dt.UTC)
-    await ApiRateLimit.insert(ApiRateLimit(key=key, requests=0, window_started_at=now)).on_conflict(
-        target=ApiRateLimit.key, action="DO NOTHING"
-    )
-    await ApiRateLimit.update(
-        {ApiRateLimit.requests: 0, ApiRateLimit.window_started_at: now}
-    ).where((ApiRateLimit.key == key) & (ApiRateLimit.window_started_at <= now - RATE_WINDOW))
-    counted = (
-        await ApiRateLimit.update({ApiRateLimit.requests: ApiRateLimit.requests + 1})
-        .where((ApiRateLimit.key == key) & (ApiRateLimit.requests < limit))
-        .returning(ApiRateLimit.requests, ApiRateLimit.window_started_at)
-    )
-    row = (
-        counted[0]
-        if counted
-        else await ApiRateLimit.select(ApiRateLimit.requests, ApiRateLimit.window_started_at)
-        .where(ApiRateLimit.key == key)
-        .first()
-    )
+    # One transaction, so that on SQLite the write lock is taken once, not once a statement.
+    async with db.transaction():
+        await ApiRateLimit.insert(
+            ApiRateLimit(key=key, requests=0, window_started_at=now)
+        ).on_conflict(target=ApiRateLimit.key, action="DO NOTHING")
+        await ApiRateLimit.update(
+            {ApiRateLimit.requests: 0, ApiRateLimit.window_started_at: now}
+        ).where((ApiRateLimit.key == key) & (ApiRateLimit.window_started_at <= now - RATE_WINDOW))
+        counted = (
+            await ApiRateLimit.update({ApiRateLimit.requests: ApiRateLimit.requests + 1})
+            .where((ApiRateLimit.key == key) & (ApiRateLimit.requests < limit))
+            .returning(ApiRateLimit.requests, ApiRateLimit.window_started_at)
+        )
+        row = (
+            counted[0]
+            if counted
+            else await ApiRateLimit.select(ApiRateLimit.requests, ApiRateLimit.window_started_at)
+            .where(ApiRateLimit.key == key)
+            .first()
+        )
     started = row["window_started_at"]
     if started.tzinfo is None:
         started = started.replace(tzinfo=dt.UTC)
