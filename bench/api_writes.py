@@ -33,10 +33,10 @@ from urllib.parse import urlsplit, urlunsplit
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.harness import Server, child_env, line, percentile  # noqa: E402
+from bench.harness import Server, child_env, line, percentile
 
 CLIENTS = 16
-PASSWORD = "bench-password-not-secret"
+PASSWORD = "bench-password-not-secret"  # noqa: S105 - the throwaway accounts of one run
 CSRF = re.compile(r'name="_csrf_token" value="([^"]+)"')
 POSTGRES = os.environ.get("TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
 
