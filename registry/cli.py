@@ -166,6 +166,47 @@ def add_member(email: str, organisation: str, role: str) -> None:
     click.echo(f"{result['email']} is now {result['role']} of {result['organisation']}.")
 
 
+@main.group()
+def token() -> None:
+    """API tokens: make one for a person acting for one of their organisations."""
+
+
+@token.command("create")
+@click.option("--email", required=True, help="The person the token acts as.")
+@click.option("--organisation", required=True, help="The organisation (slug) it acts for.")
+@click.option(
+    "--scope",
+    "scopes",
+    multiple=True,
+    required=True,
+    type=click.Choice(["read", "interest", "sponsorship", "adoption", "solutions", "programmes"]),
+    help="What it may do; repeat for several.",
+)
+@click.option("--expires", default="", help="The last day it works (YYYY-MM-DD); none by default.")
+@click.option("--name", default="Made with the registry command", show_default=True)
+def token_create(
+    email: str, organisation: str, scopes: tuple[str, ...], expires: str, name: str
+) -> None:
+    """Make a token and print its secret (shown only this once)."""
+    from registry.accounts import system_actor, tokens
+
+    issued = _run(
+        lambda: tokens.issue_token(
+            system_actor("cli"),
+            organisation,
+            {"name": name, "scopes": list(scopes), "expires_on": expires},
+            for_email=email,
+        )
+    )
+    click.echo(
+        f"Token {issued.token.name!r} for {issued.token.person_email} acting for "
+        f"{issued.token.organisation_name} ({', '.join(issued.token.scopes)}). Keep it secret; "
+        "it is not shown again:",
+        err=True,
+    )
+    click.echo(issued.secret)
+
+
 @main.command("demo-accounts")
 def demo_accounts() -> None:
     """Create demo accounts for a few councils and the Digital Office (development only)."""

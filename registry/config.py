@@ -40,8 +40,14 @@ VARIABLES: dict[str, bool] = {
     "REGISTRY_DEMAND_THRESHOLD": False,
     "REGISTRY_WEBHOOK_MERGE_SECONDS": False,
     "REGISTRY_WEBHOOK_TIMEOUT": False,
+    "REGISTRY_API_READS_PER_MINUTE": False,
+    "REGISTRY_API_WRITES_PER_MINUTE": False,
 }
 MAIL_SCHEMES = ("smtp", "smtps")
+# Requests one API token may make in a minute, unless configured: generous for reading, tighter
+# for writing (each write is a transaction, an audit event and a search update).
+DEFAULT_API_READS_PER_MINUTE = 600
+DEFAULT_API_WRITES_PER_MINUTE = 60
 
 
 class ConfigError(Exception):
@@ -72,6 +78,9 @@ class Settings:
     webhook_merge_seconds: int = 10
     # The longest a webhook call may take to connect, and then between bytes of its answer.
     webhook_timeout: int = 10
+    # Requests one API token may make per minute (GET and HEAD count as reads).
+    api_reads_per_minute: int = DEFAULT_API_READS_PER_MINUTE
+    api_writes_per_minute: int = DEFAULT_API_WRITES_PER_MINUTE
 
     @property
     def is_development(self) -> bool:
@@ -152,6 +161,8 @@ class Settings:
         webhook_timeout = _whole_number(
             env, "REGISTRY_WEBHOOK_TIMEOUT", Settings.webhook_timeout, 1, 60
         )
+        reads = _per_minute(env, "REGISTRY_API_READS_PER_MINUTE", DEFAULT_API_READS_PER_MINUTE)
+        writes = _per_minute(env, "REGISTRY_API_WRITES_PER_MINUTE", DEFAULT_API_WRITES_PER_MINUTE)
 
         return cls(
             environment=environment,
@@ -170,7 +181,18 @@ class Settings:
             demand_threshold=demand_threshold,
             webhook_merge_seconds=webhook_merge_seconds,
             webhook_timeout=webhook_timeout,
+            api_reads_per_minute=reads,
+            api_writes_per_minute=writes,
         )
+
+
+def _per_minute(env: Mapping[str, str], name: str, default: int) -> int:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    if not (raw.isascii() and raw.isdigit()) or not 1 <= int(raw) <= 1_000_000:
+        raise ConfigError(f"{name}: {raw!r} is not a whole number from 1 to 1000000")
+    return int(raw)
 
 
 def _database_url(raw: str, data_dir: Path, production: bool) -> str:

@@ -443,6 +443,48 @@ class WebhookEvent(Table):
     created_at = Timestamptz(default=TimestamptzNow())
 
 
+class ApiToken(Table):
+    """A person's token for the JSON API, acting for one organisation with chosen scopes. Only a
+    hash of the secret is kept; `prefix` (the secret's first characters) tells tokens apart in
+    lists without revealing them."""
+
+    token_hash = Varchar(length=64, unique=True, index=True)
+    prefix = Varchar(length=16)
+    name = Varchar(length=80)
+    user = ForeignKey(references=User, on_delete=OnDelete.cascade, index=True)
+    organisation = ForeignKey(references=Organisation, on_delete=OnDelete.restrict, index=True)
+    scopes = JSON(default=[])  # accounts.tokens.SCOPES
+    created_at = Timestamptz(default=TimestamptzNow())
+    expires_at = Timestamptz(null=True, default=None)
+    last_used_at = Timestamptz(null=True, default=None)
+    revoked_at = Timestamptz(null=True, default=None)
+    revoked_by = ForeignKey(references=User, on_delete=OnDelete.set_null, null=True)
+
+
+class ApiRateLimit(Table):
+    """Requests counted per key ("<token id>:read", "<token id>:write") in a fixed window that
+    starts at the window's first request; one row per key, taken with one conditional update, so
+    every server process counts against the same numbers."""
+
+    key = Varchar(length=80, unique=True)
+    requests = Integer(default=0)
+    window_started_at = Timestamptz(default=TimestamptzNow(), index=True)
+
+
+class ApiIdempotency(Table):
+    """The answer to a create or a pledge sent with an `Idempotency-Key`, kept per token for a
+    day, so a retried request gets the first answer rather than doing the work twice. A row with
+    `status` 0 is a request still in progress. `key` is "<token id>:<the key sent>", so one
+    unique index keeps one row per token and key."""
+
+    token = ForeignKey(references=ApiToken, on_delete=OnDelete.cascade)
+    key = Varchar(length=220, unique=True)
+    request_hash = Varchar(length=64)
+    status = Integer(default=0)
+    body = Text(default="")
+    created_at = Timestamptz(default=TimestamptzNow(), index=True)
+
+
 ALL_TABLES: list[type[Table]] = [
     Organisation,
     User,
@@ -475,4 +517,7 @@ ALL_TABLES: list[type[Table]] = [
     WebhookEndpoint,
     WebhookDelivery,
     WebhookEvent,
+    ApiToken,
+    ApiRateLimit,
+    ApiIdempotency,
 ]

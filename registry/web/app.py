@@ -22,6 +22,7 @@ from litestar.file_system import BaseLocalFileSystem
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.openapi.plugins import JsonRenderPlugin, YamlRenderPlugin
+from litestar.openapi.spec import Components, SecurityScheme
 from litestar.static_files import create_static_files_router
 
 from registry import db, indexing
@@ -44,6 +45,8 @@ NODE_MODULES = ROOT / "node_modules"
 ASSETS = {
     "/assets/design-system": NODE_MODULES / "@scottish-government" / "design-system" / "dist",
     "/assets/htmx": NODE_MODULES / "htmx.org" / "dist",
+    # the API reference page's viewer
+    "/assets/swagger-ui": NODE_MODULES / "swagger-ui-dist",
 }
 
 
@@ -193,6 +196,15 @@ def create_app(
             # The machine-readable description only: the interactive viewers load scripts from
             # third-party CDNs, which this site's Content Security Policy does not allow.
             render_plugins=[JsonRenderPlugin(), YamlRenderPlugin()],
+            components=Components(
+                security_schemes={
+                    "bearerAuth": SecurityScheme(
+                        type="http",
+                        scheme="bearer",
+                        description="A registry API token, made on the account's tokens page",
+                    )
+                }
+            ),
         ),
         debug=False,
     )

@@ -2,12 +2,15 @@
 
 `IdentityMiddleware` turns the session cookie into an `Actor` on `scope["actor"]` (anonymous
 when there is no valid session) before any handler runs, so handlers and error pages alike know
-who they are talking to; assets skip the lookup. `add_security_headers` puts the security
-headers on every response: a strict Content Security Policy (only this site's own scripts,
-styles and images, no framing), nosniff, a referrer policy and a permissions policy; outside
-development, Strict-Transport-Security. It also keeps what is personal out of every cache
-(`Cache-Control: no-store` on anything a signed-in person is sent, and on any response that
-sets a cookie), and names no server software.
+who they are talking to; assets skip the lookup. Under /api/ a bearer token says who is asking
+instead (`registry.web.api.access`), and a cookie counts for reading only: API writes take a
+token, so they need no CSRF token (their handlers are excluded from the CSRF check).
+`add_security_headers` puts the security headers on every response: a strict Content
+Security Policy (only this site's own scripts, styles and images, no framing), nosniff, a
+referrer policy and a permissions policy; outside development, Strict-Transport-Security. It
+also keeps what is personal out of every cache (`Cache-Control: no-store` on anything a
+signed-in person is sent, and on any response that sets a cookie), and names no server
+software.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
 from registry import accounts
 from registry.config import Settings
+from registry.web.api.access import api_request
 
 CONTENT_SECURITY_POLICY = "; ".join(
     [
@@ -43,6 +47,7 @@ SECURITY_HEADERS = {
     "cross-origin-opener-policy": "same-origin",
 }
 ASSET_PREFIXES = ("/assets/", "/static/")
+API_PREFIX = "/api/"
 # Production is served over HTTPS only: browsers are told to refuse plain HTTP for a year.
 STRICT_TRANSPORT_SECURITY = "max-age=31536000; includeSubDomains"
 
@@ -69,13 +74,20 @@ class IdentityMiddleware:
             return
         if scope["path"].startswith(ASSET_PREFIXES):
             scope["actor"] = accounts.ANONYMOUS  # type: ignore[typeddict-unknown-key]
-        else:
-            token = ASGIConnection(scope).cookies.get(self.cookie)
-            scope["actor"] = await accounts.actor_for_session(  # type: ignore[typeddict-unknown-key]
-                token, allow_demo=self.settings.is_development
+        elif scope["path"].startswith(API_PREFIX):
+            # Bearer tokens and their limits; the session counts for reading only.
+            await api_request(
+                self.app, scope, receive, send, self.settings, lambda: self._session_actor(scope)
             )
+            return
+        else:
+            scope["actor"] = await self._session_actor(scope)  # type: ignore[typeddict-unknown-key]
 
         await self.app(scope, receive, send)
+
+    async def _session_actor(self, scope: Scope) -> accounts.Actor:
+        token = ASGIConnection(scope).cookies.get(self.cookie)
+        return await accounts.actor_for_session(token, allow_demo=self.settings.is_development)
 
 
 async def add_security_headers(message: Message, scope: Scope) -> None:

@@ -78,6 +78,8 @@ SAMPLES = {
     ],
     "/curation/synonyms": ["/curation/synonyms"],
     "/curation/synonyms/{group_id:int}": ["/curation/synonyms/1"],  # the first seeded group
+    "/account/tokens": ["/account/tokens"],
+    "/api": ["/api"],
 }
 ALWAYS = ["/no-such-page"]  # the 404 page
 SIGNED_IN_ONLY = {
@@ -99,6 +101,7 @@ SIGNED_IN_ONLY |= {
     *SAMPLES["/programmes/{slug:str}/milestones/{milestone:str}/figures/new"],
     *SAMPLES["/curation/synonyms"],
     *SAMPLES["/curation/synonyms/{group_id:int}"],
+    "/account/tokens",
 }
 
 

@@ -18,7 +18,7 @@ from litestar.openapi.spec import OpenAPIType, Schema
 from litestar.params import FromPath, QueryParameter
 
 from registry import catalogue, organisations
-from registry.accounts import ANONYMOUS
+from registry.accounts import ANONYMOUS, Actor
 from registry.catalogue import searching
 from registry.catalogue.kinds import KINDS
 from registry.catalogue.views import (
@@ -31,6 +31,7 @@ from registry.catalogue.views import (
 from registry.errors import ValidationFailed
 from registry.organisations import OrganisationSummary
 from registry.web.api import schemas
+from registry.web.api.common import TOKEN_RESPONSES
 from registry.web.api.schemas import (
     Characteristic,
     OrganisationKind,
@@ -40,6 +41,11 @@ from registry.web.api.schemas import (
     Sort,
 )
 from search import MAX_TOTAL_HITS, Hit
+
+
+def actor_of(request: Request) -> Actor:
+    return request.scope.get("actor") or ANONYMOUS  # type: ignore[return-value]
+
 
 MAX_PAGE = 100_000
 Page = Annotated[int, QueryParameter(ge=1, le=MAX_PAGE, description="Page number, from 1")]
@@ -55,8 +61,8 @@ def _error(description: str) -> ResponseSpec:
 UNREADABLE = _error("The request could not be read (the error shape says why)")
 INVALID = _error("A parameter is not valid: `fields` names each one with the reason")
 NOT_FOUND = _error("Nothing has that slug (drafts exist only for their owners)")
-LIST_RESPONSES = {400: UNREADABLE, 422: INVALID}
-DETAIL_RESPONSES = {400: UNREADABLE, 404: NOT_FOUND}
+LIST_RESPONSES = {400: UNREADABLE, 422: INVALID, **TOKEN_RESPONSES}
+DETAIL_RESPONSES = {400: UNREADABLE, 404: NOT_FOUND, **TOKEN_RESPONSES}
 
 
 def _as_given(request: Request, choices: tuple[str, ...]) -> None:
@@ -211,7 +217,7 @@ class OrganisationsApi(Controller):
         )
 
 
-class SolutionsApi(Controller):
+class SolutionReadsApi(Controller):
     path = "/api/v1/solutions"
     tags = ["solutions"]
 
@@ -242,73 +248,78 @@ class SolutionsApi(Controller):
         responses=DETAIL_RESPONSES,
     )
     async def detail(self, request: Request, slug: FromPath[str]) -> schemas.SolutionDetail:
-        actor = request.scope.get("actor") or ANONYMOUS
-        found = await catalogue.solution_with_activity(slug, actor)
-        view, activity = found.solution, found.activity
-        return schemas.SolutionDetail(
-            slug=view.slug,
-            kind=view.kind,
-            title=view.title,
-            summary=view.summary,
-            description=view.description,
-            status=view.status,
-            owner=view.owner.slug,
-            owner_name=view.owner.name,
-            service_areas=view.service_areas,
-            characteristics=view.characteristics,
-            tags=view.tags,
-            links=[_link(link) for link in view.links],
-            contact_name=view.contact_name,
-            contact_email=view.contact_email,
+        return await solution_detail(actor_of(request), slug)
+
+
+async def solution_detail(actor: Actor, slug: str) -> schemas.SolutionDetail:
+    """A solution with who uses, wants and funds it, as `actor` may read it: the answer of the
+    detail endpoint and of every write to a solution."""
+    found = await catalogue.solution_with_activity(slug, actor)
+    view, activity = found.solution, found.activity
+    return schemas.SolutionDetail(
+        slug=view.slug,
+        kind=view.kind,
+        title=view.title,
+        summary=view.summary,
+        description=view.description,
+        status=view.status,
+        owner=view.owner.slug,
+        owner_name=view.owner.name,
+        service_areas=view.service_areas,
+        characteristics=view.characteristics,
+        tags=view.tags,
+        links=[_link(link) for link in view.links],
+        contact_name=view.contact_name,
+        contact_email=view.contact_email,
+        funding_target=view.funding_target,
+        reported_adopters=view.reported_adopters,
+        reported_interested=view.reported_interested,
+        reported_note=view.reported_note,
+        source=view.source,
+        version=view.version,
+        created_at=view.created_at,
+        updated_at=view.updated_at,
+        details=_details(view),
+        **schemas.key_facts(view),
+        adoptions=[
+            schemas.Adoption(
+                organisation=_organisation_ref(adopter.organisation),
+                status=adopter.status,
+                status_on=adopter.status_on,
+            )
+            for adopter in activity.adoptions
+        ],
+        interests=[
+            schemas.Interest(
+                organisation=_organisation_ref(interest.organisation),
+                level=interest.level,
+                registered_at=interest.registered_at,
+            )
+            for interest in activity.interests
+        ],
+        sponsorship=schemas.Sponsorship(
+            pledges=[
+                schemas.Pledge(
+                    organisation=_organisation_ref(pledge.organisation),
+                    amount_pence=pledge.amount_pence,
+                    staff_days=pledge.staff_days,
+                    status=pledge.status,
+                    note=pledge.note,
+                )
+                for pledge in activity.pledges
+            ],
+            pledged_pence=activity.pledged_pence,
+            confirmed_pence=activity.confirmed_pence,
+            staff_days=activity.staff_days,
             funding_target=view.funding_target,
-            reported_adopters=view.reported_adopters,
-            reported_interested=view.reported_interested,
-            reported_note=view.reported_note,
-            source=view.source,
-            version=view.version,
-            created_at=view.created_at,
-            updated_at=view.updated_at,
-            details=_details(view),
-            **schemas.key_facts(view),
-            adoptions=[
-                schemas.Adoption(
-                    organisation=_organisation_ref(adopter.organisation),
-                    status=adopter.status,
-                    status_on=adopter.status_on,
-                )
-                for adopter in activity.adoptions
-            ],
-            interests=[
-                schemas.Interest(
-                    organisation=_organisation_ref(interest.organisation),
-                    level=interest.level,
-                    registered_at=interest.registered_at,
-                )
-                for interest in activity.interests
-            ],
-            sponsorship=schemas.Sponsorship(
-                pledges=[
-                    schemas.Pledge(
-                        organisation=_organisation_ref(pledge.organisation),
-                        amount_pence=pledge.amount_pence,
-                        staff_days=pledge.staff_days,
-                        status=pledge.status,
-                        note=pledge.note,
-                    )
-                    for pledge in activity.pledges
-                ],
-                pledged_pence=activity.pledged_pence,
-                confirmed_pence=activity.confirmed_pence,
-                staff_days=activity.staff_days,
-                funding_target=view.funding_target,
-            ),
-            counts=schemas.Counts(
-                adopters=activity.adoption_count,
-                councils_live=activity.councils_live,
-                interested=activity.interest_count,
-                interest_by_level=dict(activity.interest_by_level),
-            ),
-        )
+        ),
+        counts=schemas.Counts(
+            adopters=activity.adoption_count,
+            councils_live=activity.councils_live,
+            interested=activity.interest_count,
+            interest_by_level=dict(activity.interest_by_level),
+        ),
+    )
 
 
 MAX_VALUES = searching.MAX_VALUES

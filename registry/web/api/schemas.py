@@ -21,7 +21,9 @@ from registry.vocabulary import (
     ADOPTION_STATUSES,
     CHARACTERISTICS,
     INTEREST_LEVELS,
+    MILESTONE_METRICS,
     ORGANISATION_KINDS,
+    PROGRAMME_STATUSES,
     SERVICE_AREAS,
     SOLUTION_KINDS,
     SPONSORSHIP_STATUSES,
@@ -43,6 +45,8 @@ InterestLevel = _one_of(INTEREST_LEVELS)
 PledgeStatus = _one_of(SPONSORSHIP_STATUSES)
 AdoptionStatus = _one_of(ADOPTION_STATUSES)
 Sort = _one_of(SORTS)
+ProgrammeStatus = _one_of(PROGRAMME_STATUSES)
+MilestoneMetric = _one_of(MILESTONE_METRICS)
 FacetName = _one_of(FACETS)
 
 
@@ -391,6 +395,102 @@ class SearchResults(Struct):
     # Facet name -> value -> how many results have it, among the results of the other filters.
     facets: dict[FacetName, dict[str, int]]  # type: ignore[valid-type]
     took_ms: float
+
+
+# -- programmes -------------------------------------------------------------------------------
+
+
+class Progress(Struct):
+    """Where a milestone stands, computed when it is read: `current` is null until a figure is
+    recorded; `percent` is at most 100, and 100 only once the target is met."""
+
+    current: int | None
+    target: int
+    percent: int | None
+    met: bool
+    as_of: dt.date | None
+    note: str
+    overdue: bool
+
+
+class Milestone(Struct):
+    slug: str
+    title: str
+    description: str
+    due_on: dt.date | None
+    metric: MilestoneMetric  # type: ignore[valid-type]
+    # null when there is none, or it is still a draft
+    solution: SolutionRef | None
+    target_value: int
+    target_unit: str
+    target_status: str
+    position: int
+    source: str
+    progress: Progress
+
+
+class ProgrammeItem(Struct):
+    slug: str
+    title: str
+    summary: str
+    status: ProgrammeStatus  # type: ignore[valid-type]
+    owner: OrganisationName
+    starts_on: dt.date | None
+    ends_on: dt.date | None
+    updated_at: dt.datetime
+    url: str
+
+
+class ProgrammeDetail(ProgrammeItem):
+    description: str
+    version: int
+    source: str
+    created_at: dt.datetime
+    solutions: list[SolutionRef]
+    milestones: list[Milestone]
+
+
+class ProgrammePage(Struct):
+    items: list[ProgrammeItem]
+    total: int
+
+
+# -- history ----------------------------------------------------------------------------------
+
+
+class FieldChange(Struct):
+    label: str
+    # null: no earlier value was recorded (a creation)
+    before: str | None
+    # null: the value was removed (a withdrawal)
+    after: str | None
+
+
+class HistorySubject(Struct):
+    """What an event in an organisation's history was about."""
+
+    type: Literal["solution", "programme"]
+    slug: str
+    title: str
+
+
+class HistoryEvent(Struct):
+    at: dt.datetime
+    what: str
+    # a person's name for readers with a token; "someone at <organisation>" otherwise
+    who: str
+    changes: list[FieldChange]
+    subject: HistorySubject | None
+
+
+class HistoryPage(Struct):
+    subject_type: Literal["solution", "programme", "organisation"]
+    slug: str
+    title: str
+    events: list[HistoryEvent]
+    page: int
+    per_page: int
+    total: int
 
 
 # -- health -----------------------------------------------------------------------------------

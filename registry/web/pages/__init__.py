@@ -1,6 +1,7 @@
 """The page controllers, one module per area of the site."""
 
 from registry.web.pages.account import AccountPages
+from registry.web.pages.api_reference import ApiReferencePages
 from registry.web.pages.curation import CurationPages
 from registry.web.pages.discover import DiscoverPages
 from registry.web.pages.feeds import FeedPages
@@ -11,6 +12,7 @@ from registry.web.pages.ownership import OwnershipPages
 from registry.web.pages.programmes import ProgrammePages
 from registry.web.pages.site import SitePages
 from registry.web.pages.solutions import SolutionPages
+from registry.web.pages.tokens import TokenPages
 from registry.web.pages.webhooks import WebhookPages
 
 PAGE_CONTROLLERS = [
@@ -28,4 +30,6 @@ PAGE_CONTROLLERS = [
     FeedPages,
     SitePages,
     CurationPages,
+    TokenPages,
+    ApiReferencePages,
 ]

@@ -50,6 +50,7 @@ NOTICES = {
     "saved": "Your changes have been saved.",
     "published": "The solution has been published.",
     "retired": "The solution has been retired.",
+    "token-revoked": "The token has been revoked: it no longer works.",
 }
 
 

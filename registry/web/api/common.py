@@ -1,0 +1,138 @@
+"""What the API's operations share: who is acting (`acting`, a guard that runs before the
+request body is read), the statuses every operation can answer with, and idempotent retries.
+
+A write needs a token (401 without one, whatever cookie is sent) with the operation's scope
+(403 without it); the services then decide, as they do for the pages, whether the token's
+person may act for the organisation named. A create or a pledge sent with an `Idempotency-Key`
+is done once per token and key: a retry within a day gets the first answer again, marked
+`Idempotent-Replayed: true`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Awaitable, Callable
+from typing import Annotated, Any
+
+import msgspec
+from litestar import MediaType, Request, Response
+from litestar.connection import ASGIConnection
+from litestar.handlers.base import BaseRouteHandler
+from litestar.openapi.datastructures import ResponseSpec
+from litestar.params import HeaderParameter
+
+from registry.accounts import ANONYMOUS, Actor, tokens
+from registry.accounts.tokens import TokenActor
+from registry.errors import PermissionDenied, SignInRequired
+from registry.web.api import schemas
+
+BEARER = "bearerAuth"
+# Reads need no token; a token with the read scope reads as its person.
+READ_SECURITY: list[dict[str, list[str]]] = [{}, {BEARER: []}]
+WRITE_SECURITY: list[dict[str, list[str]]] = [{BEARER: []}]
+NO_CSRF = {"exclude_from_csrf": True}  # writes take a bearer token, never a cookie
+
+
+def error(description: str) -> ResponseSpec:
+    return ResponseSpec(
+        data_container=schemas.ErrorBody, description=description, generate_examples=False
+    )
+
+
+BAD_TOKEN = error("The token sent is not valid: unknown, revoked, expired, or its person left")
+TOO_MANY = error("Over the token's rate limit: `Retry-After` says when to try again")
+TOKEN_RESPONSES = {401: BAD_TOKEN, 429: TOO_MANY}
+WRITE_RESPONSES = {
+    400: error("The request could not be read"),
+    401: error("No token, or a token that is not valid (cookies are not accepted for writes)"),
+    403: error(
+        "The token lacks the operation's scope, or its person's role in the organisation "
+        "named does not allow this"
+    ),
+    404: error("No solution, programme or organisation has that slug"),
+    409: error(
+        "A stale version (someone saved since you read it), or the record's state refuses it "
+        "(a retired solution, a draft, a retry still in progress)"
+    ),
+    422: error(
+        "A field breaks a rule: `fields` names each with the reason. Beyond the types and "
+        "bounds stated here, the registry's own rules are checked (an owner that exists, an "
+        "end after a start, a slug not taken)"
+    ),
+    429: TOO_MANY,
+}
+
+IdempotencyKey = Annotated[
+    str | None,
+    HeaderParameter(
+        name="Idempotency-Key",
+        required=False,
+        min_length=1,
+        max_length=tokens.MAX_IDEMPOTENCY_KEY,
+        # a header left out is how a request says "none": null is no value of it
+        schema_extra={"oneOf": None, "type": "string"},
+        description=(
+            "Any unique string (a UUID, say): a retry with the same key and body within a day "
+            "gets the first answer rather than doing the work again"
+        ),
+    ),
+]
+
+
+def actor_of(request: Request) -> Actor:
+    return request.scope.get("actor") or ANONYMOUS  # type: ignore[return-value]
+
+
+def token_of(request: Request) -> TokenActor:
+    return request.scope["api_token"]  # type: ignore[typeddict-item]
+
+
+def acting(scope: str):
+    """A guard: the request carries a token with `scope`, checked before its body is read."""
+
+    def guard(connection: ASGIConnection, _: BaseRouteHandler) -> None:
+        actor = connection.scope.get("api_token")
+        if actor is None:
+            raise SignInRequired(
+                "API writes take a token: send 'Authorization: Bearer <token>' (a signed-in "
+                "browser's cookie is not accepted here)"
+            )
+        if scope not in actor.scopes:
+            raise PermissionDenied(f"This token does not have the {scope} scope")
+
+    return guard
+
+
+async def idempotent(
+    request: Request,
+    key: str | None,
+    body: msgspec.Struct,
+    status: int,
+    work: Callable[[], Awaitable[Any]],
+) -> Response:
+    """Do `work` once per token and `key`; without a key, simply do it."""
+    if key is None:
+        return Response(await work(), status_code=status)
+    token = token_of(request)
+    digest = hashlib.sha256(
+        request.method.encode()
+        + b" "
+        + request.url.path.encode()
+        + b"\n"
+        + msgspec.json.encode(body)
+    ).hexdigest()
+    kept = await tokens.reserve_idempotency(token.token_id, key, digest)
+    if kept is not None:
+        return Response(
+            kept.body,
+            status_code=kept.status,
+            media_type=MediaType.JSON,
+            headers={"idempotent-replayed": "true"},
+        )
+    try:
+        answer = msgspec.json.encode(await work())
+    except BaseException:
+        await tokens.release_idempotency(token.token_id, key)
+        raise
+    await tokens.keep_answer(token.token_id, key, status, answer)
+    return Response(answer, status_code=status, media_type=MediaType.JSON)
