@@ -36,7 +36,12 @@ def _operations(slug: str, version: int) -> dict[str, tuple[str, str, dict, str 
         ),
         "edit": ("PATCH", solution, {"version": version, "title": "A new title"}, None),
         "publish": ("POST", f"{solution}/publish", {"version": version}, None),
-        "retire": ("POST", f"{solution}/retire", {"version": version}, "member"),
+        "retire": (
+            "POST",
+            f"{solution}/retire",
+            {"version": version, "reason": "Replaced"},
+            "member",
+        ),
         "interest": ("POST", f"{solution}/interest", {**fife, "level": "exploring"}, None),
         "withdraw interest": ("POST", f"{solution}/interest/withdraw", fife, None),
         "pledge": ("POST", f"{solution}/pledge", {**fife, "amount_pence": 100}, None),
@@ -53,13 +58,13 @@ def _operations(slug: str, version: int) -> dict[str, tuple[str, str, dict, str 
         "save milestone": (
             "PUT",
             "/api/v1/programmes/telecare/milestones/boxes",
-            {"title": "Boxes", "metric": "recorded", "target_value": 10},
+            {"title": "Boxes", "metric": "recorded", "target_value": 10, "target_unit": "boxes"},
             "org_admin",
         ),
         "record figure": (
             "POST",
             "/api/v1/programmes/telecare/milestones/boxes/figures",
-            {"value": 3, "as_of": "2025-01-01"},
+            {"value": 3, "as_of": "2025-01-01", "source": "Council returns"},
             "org_admin",
         ),
     }
@@ -97,7 +102,13 @@ async def fife_draft(fife, glasgow, digital_office):
     await programmes.save_milestone(
         SYSTEM,
         "telecare",
-        {"slug": "boxes", "title": "Boxes", "metric": "recorded", "target_value": 10},
+        {
+            "slug": "boxes",
+            "title": "Boxes",
+            "metric": "recorded",
+            "target_value": 10,
+            "target_unit": "boxes",
+        },
     )
     return {
         "draft": await make_solution("platform", fife, status="draft"),

@@ -152,6 +152,13 @@ async def test_a_solution_is_registered_edited_published_and_retired(client, gla
         json={"version": published.json()["version"]},
         headers=bearer(secret),
     )
+    assert retired.status_code == 422
+    assert "reason" in retired.text
+    retired = await client.post(
+        f"/api/v1/solutions/{slug}/retire",
+        json={"version": published.json()["version"], "reason": "Replaced by a national one"},
+        headers=bearer(secret),
+    )
     assert retired.json()["status"] == "retired"
     assert (await client.get(f"/api/v1/solutions/{slug}")).json()["status"] == "retired"
 
@@ -215,7 +222,7 @@ async def test_programmes_milestones_and_figures_are_kept_by_curators(client, di
     assert milestone.status_code == 200, milestone.text
     figure = await client.post(
         "/api/v1/programmes/telecare/milestones/boxes/figures",
-        json={"value": 250, "as_of": "2025-01-31"},
+        json={"value": 250, "as_of": "2025-01-31", "source": "Council returns"},
         headers=bearer(secret),
     )
     assert figure.status_code == 200, figure.text

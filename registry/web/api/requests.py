@@ -71,6 +71,12 @@ class VersionInput(Body, kw_only=True):
     version: Version
 
 
+class RetireInput(VersionInput, kw_only=True):
+    """Why it is retired: kept in its history, as the page's confirmation asks."""
+
+    reason: Annotated[str, msgspec.Meta(min_length=1, max_length=500)]
+
+
 # -- solutions ------------------------------------------------------------------------------------
 
 
@@ -177,7 +183,10 @@ class MilestoneInput(Body, kw_only=True):
 
 
 class FigureInput(Body, kw_only=True):
+    """A figure and where it comes from: the source is required, as on the page."""
+
     value: Annotated[int, msgspec.Meta(ge=0, le=10**12)]
     as_of: dt.date
+    source: Annotated[str, msgspec.Meta(min_length=1, max_length=300)]
+    source_url: Annotated[str, msgspec.Meta(max_length=2000)] = ""
     note: Annotated[str, msgspec.Meta(max_length=300)] = ""
-    source: Annotated[str, msgspec.Meta(max_length=120)] = ""

@@ -106,10 +106,10 @@ class SolutionWritesApi(Controller):
 
     @_action("/{slug:str}/retire", "Retire a solution (it is kept, never deleted)", "solutions")
     async def retire(
-        self, request: Request, slug: FromPath[str], data: JSONBody[requests.VersionInput]
+        self, request: Request, slug: FromPath[str], data: JSONBody[requests.RetireInput]
     ) -> schemas.SolutionDetail:
         actor = token_of(request)
-        await catalogue.retire_solution(actor, slug, data.version)
+        await catalogue.retire_solution(actor, slug, data.version, data.reason)
         return await solution_detail(actor, slug)
 
     @_action(
