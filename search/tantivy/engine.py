@@ -40,6 +40,7 @@ import time
 from collections import OrderedDict
 from collections.abc import (
     AsyncIterable,
+    AsyncIterator,
     Callable,
     Iterable,
     Iterator,
@@ -497,10 +498,11 @@ class TantivyEngine:
             build = await run(self._begin_build)
             written = 0
             if isinstance(documents, AsyncIterable):
-                async for batch in documents:
-                    written += await run(build.add, list(batch))
-                    if progress:
-                        progress(written)
+                async with contextlib.aclosing(_read_ahead(documents)) as batches:
+                    async for batch in batches:
+                        written += await run(build.add, list(batch))
+                        if progress:
+                            progress(written)
             else:
                 source = iter(documents)
                 while added := await run(build.add_from, source, self.batch_size):
@@ -650,6 +652,27 @@ def _decode(stored: bytes) -> Any:
         with contextlib.suppress(msgspec.DecodeError):  # its ValidationError is one
             return msgspec.json.decode(stored)
     return json.loads(stored)
+
+
+async def _read_ahead(source: AsyncIterable[T]) -> AsyncIterator[T]:
+    """The items of `source`, each next one asked for as soon as the last is handed out, so
+    that reading the next batch (a database, mostly waiting) overlaps writing this one."""
+    items = source.__aiter__()
+    pending: asyncio.Future[T] = asyncio.ensure_future(items.__anext__())
+    try:
+        while True:
+            try:
+                item = await pending
+            except StopAsyncIteration:
+                return
+            pending = asyncio.ensure_future(items.__anext__())
+            yield item
+    finally:
+        if not pending.done():
+            pending.cancel()
+            await asyncio.wait([pending])
+        if not pending.cancelled():
+            pending.exception()  # retrieved, so that asyncio does not report it
 
 
 def _chunks(source: Iterator[Mapping[str, Any]], size: int) -> Iterator[list[Mapping[str, Any]]]:
