@@ -190,6 +190,16 @@ class Ranker:
         self.plan = plan
         self.searchable = searchable
         self._words = [unit for unit in plan.units if unit.word is not None]
+        self._word_checks = [
+            (unit, unit.word.term, unit.word.typos, unit.word.term[3:6])
+            for unit in self._words
+            if unit.word is not None
+        ]
+        queries = [query for _, query, _, _ in self._word_checks]
+        self._letters: tuple[str, ...] | None = None  # None: every term is a candidate
+        if all(q[0] == q[1:2] for q in queries):
+            self._letters = tuple({q[0] for q in queries})
+        self._infixes = {infix for _, _, typos, infix in self._word_checks if typos >= 2 and infix}
         self._phrases = [unit for unit in plan.units if unit.word is None]
         self._seen: set[str] = set()  # index terms already checked against every word unit
         self._matching: dict[str, list[tuple[Unit, int]]] = {}  # those that match, and how
@@ -231,19 +241,32 @@ class Ranker:
         return found
 
     def _check(self, terms: AbstractSet[str]) -> None:
+        self._seen |= terms
+        if self._letters is not None:
+            # only terms that can match: those starting with a query word's letter, or holding
+            # the letters a typo on the first letter leaves as typed, or not doubled at all
+            candidates = [t for t in terms if t.startswith(self._letters) or t[0] != t[1:2]]
+            for infix in self._infixes:
+                candidates.extend(t for t in terms if infix in t)
+            terms = set(candidates)
         for term in terms:
+            first, doubled = term[0], term[0] == term[1:2]
             matches = []
-            for unit in self._words:
-                assert unit.word is not None
-                word = unit.word
-                if word.typos < 2 and term[0] != word.term[0] and _doubled(term, word.term):
-                    continue  # a different first letter costs two typos (see `text`)
-                typos = word_typos(word, term)
-                if typos is not None:
-                    matches.append((unit, typos))
+            for unit, query, typos, infix in self._word_checks:
+                # A different first letter costs two typos (see `text`), and then the rest of
+                # the word is as typed: its third to fifth letters stand in the term.
+                if (
+                    first != query[0]
+                    and doubled
+                    and query[0] == query[1:2]
+                    and (typos < 2 or infix not in term)
+                ):
+                    continue
+                found = word_typos(unit.word, term)  # type: ignore[arg-type]
+                if found is not None:
+                    matches.append((unit, found))
             if matches:
                 self._matching[term] = matches
-        self._seen |= terms
 
     def _word_occurrences(
         self,
@@ -351,12 +374,6 @@ def _proximity(left: int, right: int) -> int:
     if left <= right:
         return min(right - left, MAX_DISTANCE)
     return min(left - right + 1, MAX_DISTANCE)
-
-
-def _doubled(a: str, b: str) -> bool:
-    """Whether both terms start with a doubled letter, as nearly all do (folding "æ" to "ae"
-    is the exception)."""
-    return len(a) > 1 and len(b) > 1 and a[0] == a[1] and b[0] == b[1]
 
 
 def _first(match: tuple[int, int, bool]) -> int:
