@@ -31,10 +31,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from search import Field, FieldKind, IndexSpec, SearchQuery, SortField
 from search.filters import normalise_filters
+from search.query_syntax import parse
 from search.tantivy import TantivyEngine
 from search.tantivy.layout import build_layout
+from search.tantivy.plan import make_plan, settle
 from search.tantivy.query import Scores, build_query, facet_counts
-from search.tantivy.text import query_words
 
 KEYWORD, TEXT, INTEGER = FieldKind.KEYWORD, FieldKind.TEXT, FieldKind.INTEGER
 
@@ -190,22 +191,24 @@ def core_search(engine: TantivyEngine, query: SearchQuery) -> Callable[[], Any]:
     """Tantivy alone: the same query, top-k with its exact count, and the facet counts."""
     searcher = engine._live.current().index.searcher()
     layout = build_layout(SPEC)
-    words = query_words(query.text)
+    plan = make_plan(parse(query.text))
+    settle(plan, layout, searcher, {})
     filters = normalise_filters(SPEC, query.filters)
-    tq = build_query(layout, Scores(len(SPEC.searchable)), words, filters)
+    tq = build_query(layout, Scores(len(SPEC.searchable)), plan, filters)
 
     def run() -> None:
         searcher.search(tq, query.per_page, count=True)
         if query.facets:
-            facet_counts(layout, searcher, tq, query.facets, 1000, has_words=bool(words))
+            facet_counts(layout, searcher, tq, query.facets, 1000, has_words=bool(plan.terms))
 
     return run
 
 
 async def bench_size(size: int, rounds: int, corpus: Corpus) -> None:
     with tempfile.TemporaryDirectory(prefix="search-bench-") as tmp:
-        # without the facet cache, so every query pays for its facet counts
-        engine = TantivyEngine(Path(tmp), SPEC, facet_cache=0)
+        # without the facet and order caches, so every query pays for its facet counts and
+        # for ordering its few hits
+        engine = TantivyEngine(Path(tmp), SPEC, facet_cache=0, order_cache=0)
         started = time.perf_counter()
         written = await engine.rebuild(corpus.documents(size))
         build = time.perf_counter() - started

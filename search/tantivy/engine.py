@@ -38,12 +38,25 @@ import sys
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import AsyncIterable, Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import (
+    AsyncIterable,
+    AsyncIterator,
+    Callable,
+    Iterable,
+    Iterator,
+    Mapping,
+    Sequence,
+)
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, TypeVar
 
 import tantivy
+
+try:
+    import msgspec
+except ImportError:  # pragma: no cover - msgspec comes with Litestar
+    msgspec = None  # type: ignore[assignment]
 
 from search.filters import NormalisedFilters, normalise_filters
 from search.highlight import join_values, mark_spans, snippet, strip_markers
@@ -51,9 +64,9 @@ from search.query_syntax import parse as parse_query
 from search.tantivy import generations, manifest
 from search.tantivy.layout import DOC, PK, Layout, build_layout, sort_field, to_document
 from search.tantivy.live import LiveIndex, guard, open_writer, quietly
-from search.tantivy.plan import Plan, add_splits, make_plan
+from search.tantivy.plan import Plan, make_plan, settle
 from search.tantivy.query import Scores, build_query, facet_counts, python_sort_key
-from search.tantivy.rank import WINDOW, Ranker
+from search.tantivy.rank import WINDOW, Ranker, document_terms
 from search.tantivy.synonyms import SynonymStore
 from search.tantivy.text import ANALYZER_NAME, HighlightMatcher, QueryWord, build_analyzer
 from search.types import (
@@ -111,6 +124,7 @@ class TantivyEngine:
         batch_size: int = 1000,
         max_facet_values: int = 1000,
         facet_cache: int = 256,
+        order_cache: int = 256,
         threads: int = 4,
         search_threads: int = 1,
         writer_memory: int = 32_000_000,
@@ -129,6 +143,7 @@ class TantivyEngine:
         self._scores = Scores(len(spec.searchable))
         self._live = LiveIndex(self.directory, self._layout.fingerprint, self._analyzer)
         self._facets = _FacetCache(facet_cache)
+        self._orders = _Orders(order_cache)
         self._executor = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="tantivy")
         # Searches are mostly Python (documents, highlights) under the GIL: more threads than
         # one only make them fight over it with the event loop. With one, a worker answered
@@ -139,7 +154,7 @@ class TantivyEngine:
         self._write_lock = threading.Lock()
         self._rebuild_lock = asyncio.Lock()
         self._journal: list[tuple[str, list[Any]]] | None = None
-        self._splits: tuple[Any, dict[str, Any]] = (None, {})
+        self._vocabulary: tuple[Any, dict[Any, Any]] = (None, {})
         self._synonyms = SynonymStore(self.directory)
         self._closed = False
 
@@ -215,8 +230,14 @@ class TantivyEngine:
 
         def run() -> tuple[int, list[dict[str, Any]], dict[str, dict[str, int]]]:
             searcher, version = self._live.searcher(live)
-            if plan.splittable:
-                add_splits(plan, self._layout, searcher, self._splits_of(version))
+            if plan.terms:
+                settle(plan, self._layout, searcher, self._vocabulary_of(version))
+            asked = (
+                tuple(plan.units),
+                tuple(plan.excluded_words),
+                tuple(plan.excluded_phrases),
+                tuple(sorted(filters.items())),
+            )
             tq = build_query(self._layout, self._scores, plan, filters)
             if len(query.sort) > 1:
                 # Tantivy orders by one field; several (rare) are sorted here, at a cost that
@@ -229,7 +250,15 @@ class TantivyEngine:
                 end = offset + query.per_page
                 found = searcher.search(tq, max(WINDOW, end), count=True)
                 if (found.count or 0) <= WINDOW:
-                    documents = self._ranked(searcher, plan, found.hits, offset, end)
+                    read: dict[tuple[int, int], dict[str, Any]] = {}
+                    order = self._orders.get((version, asked))
+                    if order is None:
+                        order = self._ranked(searcher, plan, found.hits, read)
+                        self._orders.put((version, asked), order)
+                    addresses = {(a.segment_ord, a.doc): a for _, a in found.hits}
+                    documents = [
+                        read.get(at) or _stored(searcher, addresses[at]) for at in order[offset:end]
+                    ]
                 else:  # ordering many hits in Python would cost milliseconds a search
                     documents = [_stored(searcher, a) for _, a in found.hits[offset:end]]
             else:
@@ -248,12 +277,7 @@ class TantivyEngine:
                 documents = [_stored(searcher, address) for _, address in found.hits]
             facets: dict[str, dict[str, int]] = {}
             if query.facets:
-                asked = (
-                    tuple(plan.units),
-                    tuple(plan.excluded_words),
-                    tuple(plan.excluded_phrases),
-                )
-                key = (version, asked, tuple(sorted(filters.items())), query.facets)
+                key = (version, asked, query.facets)
                 facets = self._facets.get(key) or self._facets.put(
                     key,
                     facet_counts(
@@ -282,26 +306,24 @@ class TantivyEngine:
         searcher: tantivy.Searcher,
         plan: Plan,
         hits: list[tuple[float, tantivy.DocAddress]],
-        offset: int,
-        end: int,
-    ) -> list[dict[str, Any]]:
-        """The documents of hits `offset` to `end`, the first `WINDOW` hits in Meilisearch's
-        order (ties in index order) and the rest in the index's."""
+        read: dict[tuple[int, int], dict[str, Any]],
+    ) -> list[tuple[int, int]]:
+        """The addresses (segment, document) of `hits` (at most `WINDOW`) in Meilisearch's
+        order, ties in index order; the documents read on the way are left in `read`."""
         ranker = Ranker(plan, self.spec.searchable)
-        window = []
-        for _, address in hits[:WINDOW]:
-            document = _stored(searcher, address)
-            window.append((ranker.key(document), address.segment_ord, address.doc, document))
-        window.sort(key=lambda entry: entry[:3])
-        ordered = [entry[3] for entry in window[offset:end]]
-        ordered += [_stored(searcher, address) for _, address in hits[max(offset, WINDOW) : end]]
-        return ordered
+        keys = []
+        for _, address in hits:
+            document = read[address.segment_ord, address.doc] = _stored(searcher, address)
+            fields = document_terms(document, self.spec.searchable)
+            keys.append((ranker.key_of(fields), address.segment_ord, address.doc))
+        keys.sort()
+        return [(segment, doc) for _, segment, doc in keys]
 
-    def _splits_of(self, version: Any) -> dict[str, Any]:
-        """The best splits of query words found in this version of the index."""
-        if self._splits[0] != version:
-            self._splits = (version, {})
-        cache = self._splits[1]
+    def _vocabulary_of(self, version: Any) -> dict[Any, Any]:
+        """What was found in this version of the index about query words (splits, n-grams)."""
+        if self._vocabulary[0] != version:
+            self._vocabulary = (version, {})
+        cache = self._vocabulary[1]
         if len(cache) > 10_000:
             cache.clear()
         return cache
@@ -483,10 +505,11 @@ class TantivyEngine:
             build = await run(self._begin_build)
             written = 0
             if isinstance(documents, AsyncIterable):
-                async for batch in documents:
-                    written += await run(build.add, list(batch))
-                    if progress:
-                        progress(written)
+                async with contextlib.aclosing(_read_ahead(documents)) as batches:
+                    async for batch in batches:
+                        written += await run(build.add, list(batch))
+                        if progress:
+                            progress(written)
             else:
                 source = iter(documents)
                 while added := await run(build.add_from, source, self.batch_size):
@@ -596,12 +619,67 @@ class _FacetCache:
         return facets
 
 
+class _Orders:
+    """The order of a search's few hits (see `rank`) by (index version, query), least recently
+    used first out: ordering them costs far more than finding them."""
+
+    def __init__(self, size: int) -> None:
+        self._size = size
+        self._entries: OrderedDict[tuple[Any, ...], list[tuple[int, int]]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple[Any, ...]) -> list[tuple[int, int]] | None:
+        with self._lock:
+            found = self._entries.get(key)
+            if found is not None:
+                self._entries.move_to_end(key)
+            return found
+
+    def put(self, key: tuple[Any, ...], order: list[tuple[int, int]]) -> list[tuple[int, int]]:
+        if self._size:
+            with self._lock:
+                self._entries[key] = order
+                while len(self._entries) > self._size:
+                    self._entries.popitem(last=False)
+        return order
+
+
 def _all() -> tantivy.Query:
     return tantivy.Query.all_query()
 
 
 def _stored(searcher: tantivy.Searcher, address: tantivy.DocAddress) -> dict[str, Any]:
-    return json.loads(searcher.doc(address).get_first(DOC))
+    return _decode(searcher.doc(address).get_first(DOC))
+
+
+def _decode(stored: bytes) -> Any:
+    """A stored document: msgspec (installed with Litestar) reads JSON about three times as
+    fast as `json`, which reads what msgspec refuses (numbers beyond 64 bits)."""
+    if msgspec is not None:
+        with contextlib.suppress(msgspec.DecodeError):  # its ValidationError is one
+            return msgspec.json.decode(stored)
+    return json.loads(stored)
+
+
+async def _read_ahead(source: AsyncIterable[T]) -> AsyncIterator[T]:
+    """The items of `source`, each next one asked for as soon as the last is handed out, so
+    that reading the next batch (a database, mostly waiting) overlaps writing this one."""
+    items = source.__aiter__()
+    pending: asyncio.Future[T] = asyncio.ensure_future(items.__anext__())
+    try:
+        while True:
+            try:
+                item = await pending
+            except StopAsyncIteration:
+                return
+            pending = asyncio.ensure_future(items.__anext__())
+            yield item
+    finally:
+        if not pending.done():
+            pending.cancel()
+            await asyncio.wait([pending])
+        if not pending.cancelled():
+            pending.exception()  # retrieved, so that asyncio does not report it
 
 
 def _chunks(source: Iterator[Mapping[str, Any]], size: int) -> Iterator[list[Mapping[str, Any]]]:

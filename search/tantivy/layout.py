@@ -21,7 +21,7 @@ from typing import Any
 import tantivy
 
 from search.tantivy.text import ANALYZER_NAME, index_text
-from search.types import FieldKind, IndexSpec
+from search.types import Field, FieldKind, IndexSpec
 from search.validation import field_values, primary_key
 
 PK = "_pk"
@@ -51,10 +51,22 @@ def sort_field(name: str, descending: bool) -> str:
 
 
 @dataclass(frozen=True)
+class FieldPlan:
+    """Where the values of one spec field go in a Tantivy document (None: nowhere)."""
+
+    field: Field
+    integer: str | None
+    text: str | None
+    keyword: str | None
+    sort: tuple[str, str] | None  # ascending and descending sort keys
+
+
+@dataclass(frozen=True)
 class Layout:
     spec: IndexSpec
     schema: tantivy.Schema
     fingerprint: str
+    plans: tuple[FieldPlan, ...] = ()
 
     def exact_field(self, name: str) -> str:
         """The internal field holding `name`'s exact values (for filters and facets)."""
@@ -88,7 +100,31 @@ def build_layout(spec: IndexSpec) -> Layout:
         if f.name in spec.sortable:
             text(sort_field(f.name, False), "raw", True, "basic")
             text(sort_field(f.name, True), "raw", True, "basic")
-    return Layout(spec, builder.build(), json.dumps(described, separators=(",", ":")))
+    plans = tuple(
+        FieldPlan(
+            f,
+            integer=integer_field(f.name) if f.kind is FieldKind.INTEGER else None,
+            text=(
+                text_field(f.name)
+                if f.kind is not FieldKind.INTEGER and f.name in spec.searchable
+                else None
+            ),
+            keyword=(
+                keyword_field(f.name)
+                if f.kind is not FieldKind.INTEGER
+                and (f.kind is FieldKind.KEYWORD or f.name in spec.filterable)
+                else None
+            ),
+            sort=(
+                (sort_field(f.name, False), sort_field(f.name, True))
+                if f.name in spec.sortable
+                else None
+            ),
+        )
+        for f in spec.fields
+    )
+    fingerprint = json.dumps(described, separators=(",", ":"))
+    return Layout(spec, builder.build(), fingerprint, plans)
 
 
 def to_document(layout: Layout, source: Mapping[str, Any]) -> tuple[str, tantivy.Document]:
@@ -100,22 +136,22 @@ def to_document(layout: Layout, source: Mapping[str, Any]) -> tuple[str, tantivy
     pk = primary_key(spec, source)
     doc = tantivy.Document()
     doc.add_text(PK, pk)
-    for f in spec.fields:
+    for plan in layout.plans:
+        f = plan.field
         # a repeated exact value would be counted twice in a facet
         values = list(dict.fromkeys(field_values(f, source.get(f.name))))
-        if f.kind is FieldKind.INTEGER:
+        if plan.integer:
             for v in values:
-                doc.add_integer(integer_field(f.name), v)
-        else:
-            if f.name in spec.searchable:
-                for v in values:
-                    doc.add_text(text_field(f.name), index_text(v))
-            if f.kind is FieldKind.KEYWORD or f.name in spec.filterable:
-                for v in values:
-                    doc.add_text(keyword_field(f.name), v)
-        if f.name in spec.sortable:
-            doc.add_text(sort_field(f.name, False), sort_key(f.kind, values, pk, False))
-            doc.add_text(sort_field(f.name, True), sort_key(f.kind, values, pk, True))
+                doc.add_integer(plan.integer, v)
+        if plan.text:
+            for v in values:
+                doc.add_text(plan.text, index_text(v))
+        if plan.keyword:
+            for v in values:
+                doc.add_text(plan.keyword, v)
+        if plan.sort:
+            doc.add_text(plan.sort[0], sort_key(f.kind, values, pk, False))
+            doc.add_text(plan.sort[1], sort_key(f.kind, values, pk, True))
     try:
         stored = json.dumps(source, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
     except (TypeError, ValueError) as exc:

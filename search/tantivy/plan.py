@@ -119,6 +119,40 @@ def _is_prefix(plan: Plan, term: int) -> bool:
     return False
 
 
+def settle(plan: Plan, layout: Layout, searcher: tantivy.Searcher, cache: dict) -> None:
+    """Fit `plan` to the index `searcher` reads: add each plain word's best split and leave out
+    the n-grams that match no indexed word (most do not, and each costs as much as a word with
+    typos in every field, twice: for the hits and for the facets). `cache` holds what was found
+    for this state of the index."""
+    add_splits(plan, layout, searcher, cache)
+    kept = []
+    for unit in plan.units:
+        if unit.size > 1 and unit.word is not None:
+            key = ("ngram", unit.word)
+            found = cache.get(key)
+            if found is None:
+                found = cache[key] = _matches_any(layout, searcher, unit.word)
+            if not found:
+                continue
+        kept.append(unit)
+    plan.units = kept
+
+
+def _matches_any(layout: Layout, searcher: tantivy.Searcher, word: QueryWord) -> bool:
+    """Whether `word` (with its typos, and as a prefix if it is one) matches an indexed word."""
+    clauses = []
+    for name in layout.spec.searchable:
+        f = text_field(name)
+        if word.typos or word.prefix:
+            query = _Q.fuzzy_term_query(
+                layout.schema, f, word.term, distance=word.typos, prefix=word.prefix
+            )
+        else:
+            query = _Q.term_query(layout.schema, f, word.term)
+        clauses.append((_SHOULD, query))
+    return bool(searcher.search(_Q.boolean_query(clauses), 1, count=False).hits)
+
+
 def add_splits(plan: Plan, layout: Layout, searcher: tantivy.Searcher, cache: dict) -> None:
     """Add each plain word's best split into two adjacent indexed words, if it has one."""
     for index, word in plan.splittable:

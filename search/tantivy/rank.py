@@ -21,12 +21,18 @@ units (a word, a phrase, a split word, an n-gram) the lowest key is the document
 index order (the order the documents were written in, as Meilisearch's internal ids do). Words
 stand at positions counted as Meilisearch counts them: one per word, eight across a hard
 separator (`.`, `,`, `;`, brackets...) and between the values of a list.
+
+This runs in Python for every candidate, so it is kept lean: a field is read once per document
+(`document_terms`; ASCII text is split by `bytes.translate`, not word by word), each distinct
+term is checked against the query's words once per search, and only the terms that match are
+looked for in the field. The engine keeps the order it found per state of the index.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from collections.abc import Set as AbstractSet
 from typing import Any
 
 from search.query_syntax import HARD_SEPARATORS
@@ -41,10 +47,34 @@ MAX_DISTANCE = 8
 
 _WORD = re.compile(r"[^\W_]+")
 _HARD = re.compile("[" + re.escape(HARD_SEPARATORS) + "]")
+# ASCII letters and digits lower-cased, hard separators a mark of their own, anything else a
+# space: the analyzer's words of ASCII text, with where the hard separators stand
+_HARD_MARK = "\x01"
+_ASCII_WORDS = bytes(
+    ord(chr(c).lower())
+    if c < 128 and chr(c).isalnum()
+    else ord(_HARD_MARK)
+    if chr(c) in HARD_SEPARATORS
+    else 0x20
+    for c in range(256)
+)
+_LONGEST_KEPT = 253  # a longer word makes an index term of 255 bytes or more, which is dropped
+_HEAD = 1024  # characters read first: usually enough for `MAX_WORDS_READ` words
 
 Key = tuple[int, ...]
 # (field rank, first position, last position, typos, as typed)
 Occurrence = tuple[int, int, int, int, bool]
+
+
+class FieldTerms:
+    """The first `MAX_WORDS_READ` index terms of one field, their positions, and the set of them."""
+
+    __slots__ = ("distinct", "positions", "terms")
+
+    def __init__(self, terms: list[str], positions: list[int]) -> None:
+        self.terms = terms
+        self.positions = positions
+        self.distinct = frozenset(terms)
 
 
 def cost_from_distance(distance: int) -> int:
@@ -70,11 +100,58 @@ def word_typos(word: QueryWord, term: str) -> int | None:
 
 def analyse(text: str) -> list[tuple[str, int]]:
     """The index terms of `text` with their positions (a hard separator adds seven)."""
-    found: list[tuple[str, int]] = []
+    found = analyse_field(text)
+    return list(zip(found.terms, found.positions, strict=True))
+
+
+def analyse_field(text: str) -> FieldTerms:
+    """The first `MAX_WORDS_READ` index terms of `text` and their positions.
+
+    ASCII text (nearly all of it) is split with `bytes.translate` between hard separators,
+    several times faster than word by word; any other text, or a word too long to be indexed,
+    goes word by word through the analyzer (`_analyse_words`), which gives the same terms.
+    """
+    if text.isascii():
+        found = _analyse_ascii(text[:_HEAD] if len(text) > _HEAD else text)
+        if found is not None and (len(found[0]) > MAX_WORDS_READ or len(text) <= _HEAD):
+            # past MAX_WORDS_READ words the head's cut cannot have touched the words kept
+            return FieldTerms(found[0][:MAX_WORDS_READ], found[1][:MAX_WORDS_READ])
+        if len(text) > _HEAD:
+            found = _analyse_ascii(text)
+            if found is not None:
+                return FieldTerms(found[0][:MAX_WORDS_READ], found[1][:MAX_WORDS_READ])
+    return _analyse_words(text)
+
+
+def _analyse_ascii(text: str) -> tuple[list[str], list[int]] | None:
+    """Up to `MAX_WORDS_READ` + 1 terms of ASCII `text`, or None when a word is too long."""
+    terms: list[str] = []
+    positions: list[int] = []
+    position = -1
+    translated = text.encode("ascii").translate(_ASCII_WORDS).decode("ascii")
+    for chunk in translated.split(_HARD_MARK):
+        words = chunk.split()
+        if not words:
+            continue
+        words = words[: MAX_WORDS_READ + 1 - len(terms)]
+        start = position + 8 if position >= 0 else 0
+        terms += [word[0] + word for word in words]
+        positions += range(start, start + len(words))
+        position = start + len(words) - 1
+        if len(terms) > MAX_WORDS_READ:
+            break
+    if terms and max(map(len, terms)) > _LONGEST_KEPT + 1:
+        return None
+    return terms, positions
+
+
+def _analyse_words(text: str) -> FieldTerms:
+    terms: list[str] = []
+    positions: list[int] = []
     position = -1
     last_end = 0
     for match in _WORD.finditer(text):
-        if len(found) >= MAX_WORDS_READ:
+        if len(terms) >= MAX_WORDS_READ:
             break
         gap = 1
         if position >= 0 and _HARD.search(text, last_end, match.start()):
@@ -83,8 +160,27 @@ def analyse(text: str) -> list[tuple[str, int]]:
         for term in terms_of_word(match.group()):
             position += gap
             gap = 1
-            found.append((term, position))
-    return found
+            terms.append(term)
+            positions.append(position)
+    return FieldTerms(terms, positions)
+
+
+def field_terms(value: object) -> FieldTerms:
+    """The analysed terms of one stored field value (the values of a list stand apart, as
+    across a hard separator)."""
+    if isinstance(value, str):
+        return analyse_field(value)
+    if isinstance(value, list | tuple):
+        return analyse_field(", ".join(v for v in value if isinstance(v, str)))
+    return _NOTHING
+
+
+_NOTHING = FieldTerms([], [])
+
+
+def document_terms(document: dict[str, Any], searchable: Sequence[str]) -> list[FieldTerms]:
+    """The analysed searchable fields of a stored document, in ranking order."""
+    return [field_terms(document.get(name)) for name in searchable]
 
 
 class Ranker:
@@ -93,17 +189,33 @@ class Ranker:
     def __init__(self, plan: Plan, searchable: Sequence[str]) -> None:
         self.plan = plan
         self.searchable = searchable
-        self._typos: dict[tuple[int, str], int | None] = {}
+        self._words = [unit for unit in plan.units if unit.word is not None]
+        self._word_checks = [
+            (unit, unit.word.term, unit.word.typos, unit.word.term[3:6])
+            for unit in self._words
+            if unit.word is not None
+        ]
+        queries = [query for _, query, _, _ in self._word_checks]
+        self._letters: tuple[str, ...] | None = None  # None: every term is a candidate
+        if all(q[0] == q[1:2] for q in queries):
+            self._letters = tuple({q[0] for q in queries})
+        self._infixes = {infix for _, _, typos, infix in self._word_checks if typos >= 2 and infix}
+        self._phrases = [unit for unit in plan.units if unit.word is None]
+        self._seen: set[str] = set()  # index terms already checked against every word unit
+        self._matching: dict[str, list[tuple[Unit, int]]] = {}  # those that match, and how
         self._covers = _covers(plan)
 
     def key(self, document: dict[str, Any]) -> Key:
+        return self.key_of(document_terms(document, self.searchable))
+
+    def key_of(self, fields: list[FieldTerms]) -> Key:
+        """The key of a document whose searchable fields are `fields` (see `document_terms`)."""
         plan = self.plan
-        fields = [_field_terms(document.get(name)) for name in self.searchable]
-        occurrences = {unit: self._occurrences(unit, fields) for unit in plan.units}
+        occurrences = self._occurrences(fields)
         best: Key | None = None
         for covered, covers in self._covers:
             for cover in covers:
-                if any(not occurrences[unit] for unit in cover):
+                if any(unit not in occurrences for unit in cover):
                     continue
                 key = (plan.terms - covered, *self._cover_key(cover, occurrences, fields))
                 if best is None or key < best:
@@ -112,45 +224,97 @@ class Ranker:
                 return best
         return (plan.terms + 1,)
 
-    def _occurrences(self, unit: Unit, fields: list[list[tuple[str, int]]]) -> list[Occurrence]:
-        found: list[Occurrence] = []
-        for rank, terms in enumerate(fields):
-            in_field = 0
-            if unit.word is not None:
-                for term, position in terms:
-                    typos = self._word_typos(unit, term)
-                    if typos is not None:
-                        found.append((rank, position, position, typos, term == unit.exact))
-                        in_field += 1
-                        if in_field >= MAX_OCCURRENCES:
-                            break
-            else:
-                phrase, size = unit.phrase, len(unit.phrase)
-                for i in range(len(terms) - size + 1):
-                    if all(
-                        terms[i + k][0] == phrase[k] and terms[i + k][1] == terms[i][1] + k
-                        for k in range(size)
-                    ):
-                        found.append(
-                            (rank, terms[i][1], terms[i + size - 1][1], unit.typos, not unit.typos)
-                        )
-                        in_field += 1
-                        if in_field >= MAX_OCCURRENCES:
-                            break
+    def _occurrences(self, fields: list[FieldTerms]) -> dict[Unit, list[Occurrence]]:
+        """Each unit's matches (at most `MAX_OCCURRENCES` a field, the first ones); units
+        without any are left out."""
+        found: dict[Unit, list[Occurrence]] = {}
+        for rank, field in enumerate(fields):
+            if not field.terms:
+                continue
+            if self._words:
+                self._check(field.distinct - self._seen)
+                hits = field.distinct.intersection(self._matching)
+                if hits:
+                    self._word_occurrences(rank, field, hits, found)
+            for unit in self._phrases:
+                self._phrase_occurrences(rank, field, unit, found)
         return found
 
-    def _word_typos(self, unit: Unit, term: str) -> int | None:
-        key = (id(unit), term)
-        if key not in self._typos:
-            assert unit.word is not None
-            self._typos[key] = word_typos(unit.word, term)
-        return self._typos[key]
+    def _check(self, terms: AbstractSet[str]) -> None:
+        self._seen |= terms
+        if self._letters is not None:
+            # only terms that can match: those starting with a query word's letter, or holding
+            # the letters a typo on the first letter leaves as typed, or not doubled at all
+            candidates = [t for t in terms if t.startswith(self._letters) or t[0] != t[1:2]]
+            for infix in self._infixes:
+                candidates.extend(t for t in terms if infix in t)
+            terms = set(candidates)
+        for term in terms:
+            first, doubled = term[0], term[0] == term[1:2]
+            matches = []
+            for unit, query, typos, infix in self._word_checks:
+                # A different first letter costs two typos (see `text`), and then the rest of
+                # the word is as typed: its third to fifth letters stand in the term.
+                if (
+                    first != query[0]
+                    and doubled
+                    and query[0] == query[1:2]
+                    and (typos < 2 or infix not in term)
+                ):
+                    continue
+                found = word_typos(unit.word, term)  # type: ignore[arg-type]
+                if found is not None:
+                    matches.append((unit, found))
+            if matches:
+                self._matching[term] = matches
+
+    def _word_occurrences(
+        self,
+        rank: int,
+        field: FieldTerms,
+        hits: AbstractSet[str],
+        found: dict[Unit, list[Occurrence]],
+    ) -> None:
+        per_unit: dict[Unit, list[tuple[int, int, bool]]] = {}
+        terms, positions = field.terms, field.positions
+        for term in hits:
+            at = [positions[i] for i, t in enumerate(terms) if t == term]
+            for unit, typos in self._matching[term]:
+                exact = term == unit.exact
+                per_unit.setdefault(unit, []).extend((p, typos, exact) for p in at)
+        for unit, matches in per_unit.items():
+            matches.sort(key=_first)
+            found.setdefault(unit, []).extend(
+                (rank, p, p, typos, exact) for p, typos, exact in matches[:MAX_OCCURRENCES]
+            )
+
+    def _phrase_occurrences(
+        self, rank: int, field: FieldTerms, unit: Unit, found: dict[Unit, list[Occurrence]]
+    ) -> None:
+        phrase, size = unit.phrase, len(unit.phrase)
+        if not field.distinct.issuperset(phrase):
+            return
+        terms, positions = field.terms, field.positions
+        in_field = 0
+        for i in range(len(terms) - size + 1):
+            if terms[i] != phrase[0]:
+                continue
+            if all(
+                terms[i + k] == phrase[k] and positions[i + k] == positions[i] + k
+                for k in range(1, size)
+            ):
+                found.setdefault(unit, []).append(
+                    (rank, positions[i], positions[i + size - 1], unit.typos, not unit.typos)
+                )
+                in_field += 1
+                if in_field >= MAX_OCCURRENCES:
+                    break
 
     def _cover_key(
         self,
         cover: tuple[Unit, ...],
         occurrences: dict[Unit, list[Occurrence]],
-        fields: list[list[tuple[str, int]]],
+        fields: list[FieldTerms],
     ) -> Key:
         plan = self.plan
         chosen = []
@@ -186,7 +350,7 @@ class Ranker:
         inexact = sum(unit.size for unit, found in pairs if not any(o[4] for o in found))
         return (typos, proximity, fid, position, attribute, inexact)
 
-    def _exact_attribute(self, cover: tuple[Unit, ...], fields: list[list[tuple[str, int]]]) -> int:
+    def _exact_attribute(self, cover: tuple[Unit, ...], fields: list[FieldTerms]) -> int:
         """0 when a field is exactly the query's words as typed, 1 when one starts with them."""
         wanted: list[str] = []
         for unit in cover:
@@ -197,9 +361,10 @@ class Ranker:
             else:
                 return 2
         best = 2
-        for terms in fields:
-            if len(terms) >= len(wanted) and all(terms[i][0] == w for i, w in enumerate(wanted)):
-                if len(terms) == len(wanted):
+        size = len(wanted)
+        for field in fields:
+            if field.terms[:size] == wanted and len(field.terms) >= size:
+                if len(field.terms) == size:
                     return 0
                 best = 1
         return best
@@ -211,13 +376,8 @@ def _proximity(left: int, right: int) -> int:
     return min(left - right + 1, MAX_DISTANCE)
 
 
-def _field_terms(value: object) -> list[tuple[str, int]]:
-    if isinstance(value, str):
-        return analyse(value)
-    if isinstance(value, list | tuple):
-        # list values stand apart, as across a hard separator
-        return analyse(", ".join(v for v in value if isinstance(v, str)))
-    return []
+def _first(match: tuple[int, int, bool]) -> int:
+    return match[0]
 
 
 def _covers(plan: Plan) -> list[tuple[int, list[tuple[Unit, ...]]]]:

@@ -47,6 +47,7 @@ _ANALYZER = build_analyzer()
 _ASCII_WORDS = bytes(
     ord(chr(c).lower()) if c < 128 and chr(c).isalnum() else 0x20 for c in range(256)
 )
+_ASCII_ALNUM = bytes(c if c < 128 and chr(c).isalnum() else 0x20 for c in range(256))
 _LONG_WORD = 255  # Filter.remove_long(255) drops words this long or longer
 
 
@@ -60,7 +61,11 @@ def words_of(text: str) -> set[str]:
 
 def index_text(text: str) -> str:
     """The text Tantivy indexes for a searchable field: its words, each first letter doubled."""
-    return " ".join([word[0] + word for word in WORD.findall(text)])
+    if text.isascii():  # the same words, found twice as fast (the analyzer lower-cases them)
+        words = text.encode("ascii").translate(_ASCII_ALNUM).decode("ascii").split()
+    else:
+        words = WORD.findall(text)
+    return " ".join([word[0] + word for word in words])
 
 
 @functools.lru_cache(maxsize=200_000)
