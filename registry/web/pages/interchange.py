@@ -15,9 +15,7 @@ from registry.interchange import csv_out, exporting, lists
 from registry.web.pages.common import actor_of
 
 
-def csv_response(
-    filename: str, header: Sequence[str], rows: AsyncIterator[Sequence]
-) -> Stream:
+def csv_response(filename: str, header: Sequence[str], rows: AsyncIterator[Sequence]) -> Stream:
     return Stream(
         csv_out.astream_csv(header, rows),
         media_type="text/csv; charset=utf-8",
