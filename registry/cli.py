@@ -244,6 +244,53 @@ def clear_sign_in_limits(email: str | None, address: str | None) -> None:
     click.echo(f"Cleared {cleared} sign-in limit counter(s).")
 
 
+@main.group("import")
+def import_group() -> None:
+    """Import solutions from the sector's standard files (see the README)."""
+
+
+@import_group.command("publiccode")
+@click.argument("sources", nargs=-1, required=True)
+@click.option(
+    "--owner",
+    default=None,
+    help="The owner's slug, used when a file's organisation matches no organisation.",
+)
+def import_publiccode(sources: tuple[str, ...], owner: str | None) -> None:
+    """Import publiccode.yml files (paths or https:// addresses) as components.
+
+    A file whose url is a component's repository updates that component. An invalid file is
+    refused with every problem and creates nothing; the others are still imported."""
+    from registry import accounts
+    from registry.errors import RegistryError
+    from registry.interchange import importing
+
+    async def work():
+        actor = accounts.system_actor("import")
+        refused = 0
+        for source in sources:
+            try:
+                if source.startswith(("https://", "http://")):
+                    data = await importing.fetch(source)
+                else:
+                    data = importing.read_local(source)
+                report = await importing.import_publiccode(actor, data, owner=owner, source=source)
+            except RegistryError as exc:
+                refused += 1
+                click.echo(f"{source}: refused", err=True)
+                for problem in importing.as_problems(exc):
+                    click.echo(f"  {problem}", err=True)
+                continue
+            for line in report.lines():
+                click.echo(line)
+        return refused
+
+    refused = _run(work)
+    _drain_after_write()
+    if refused:
+        sys.exit(1)
+
+
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", default=8000, show_default=True, type=int, help="Port to listen on.")

@@ -26,6 +26,8 @@ SUPPORTED_VERSIONS = (
     "0.5", "0.5.0", "0.7", "0.7.0",
 )  # fmt: skip
 LATEST = "0.7"
+# SPDX's own form for a licence its list does not name (SPDX specification, annex D).
+LICENSE_REF = re.compile(r"LicenseRef-[A-Za-z0-9.-]{1,60}")
 
 DEVELOPMENT_STATUSES = ("concept", "development", "beta", "stable", "obsolete")
 SOFTWARE_TYPES = (
@@ -424,6 +426,8 @@ class _Checker:
         if text is None:
             return
         canonical = spdx_expression(text) if text.strip() else None
+        if canonical is None and LICENSE_REF.fullmatch(text.strip()):
+            return  # a licence the SPDX list does not name, by a reference SPDX allows
         if canonical is None:
             self.error(key, f'"{text}" is not a valid SPDX licence expression')
         elif canonical.lower() != text.strip().lower():

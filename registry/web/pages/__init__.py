@@ -7,6 +7,7 @@ from registry.web.pages.discover import DiscoverPages
 from registry.web.pages.feeds import FeedPages
 from registry.web.pages.follows import FollowPages
 from registry.web.pages.history import HistoryPages
+from registry.web.pages.interchange import InterchangePages
 from registry.web.pages.organisations import InvitationPages, MemberPages, OrganisationPages
 from registry.web.pages.ownership import OwnershipPages
 from registry.web.pages.programmes import ProgrammePages
@@ -17,6 +18,7 @@ from registry.web.pages.webhooks import WebhookPages
 
 PAGE_CONTROLLERS = [
     DiscoverPages,
+    InterchangePages,
     AccountPages,
     SolutionPages,
     OrganisationPages,

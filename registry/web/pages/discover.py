@@ -18,9 +18,8 @@ import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from litestar import Controller, Request, get
+from litestar import Controller, Request, Response, get
 from litestar.datastructures import State
-from litestar.response import Template
 
 from registry.catalogue import list_solutions
 from registry.catalogue.searching import FILTERS, SORTS, SolutionSearch, find, parse
@@ -211,7 +210,11 @@ class DiscoverPages(Controller):
     include_in_schema = False
 
     @get("/", name="discover")
-    async def discover(self, request: Request, state: State) -> Template:
+    async def discover(self, request: Request, state: State) -> Response:
+        if request.query_params.get("format") == "csv":
+            from registry.web.pages.interchange import discover_csv
+
+            return await discover_csv(request, state)
         params = _params(request)
         view = await discover_page(state.search_engine, state.organisation_names, params)
         filters = [
