@@ -17,9 +17,9 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from registry import indexing, webhooks
+from registry import indexing
 from registry.config import Settings
-from registry.notifications import checks, delivery
+from registry.notifications import checks, delivery, webhooks
 from search import SearchEngine
 
 log = logging.getLogger("registry.jobs")

@@ -14,9 +14,10 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from registry import changes, collaboration, webhooks
+from registry import changes, collaboration
 from registry.config import get_settings
 from registry.errors import PermissionDenied, ValidationFailed
+from registry.notifications import webhooks
 from registry.tables import AuditEvent, WebhookDelivery, WebhookEndpoint
 from tests.clients import production_settings
 from tests.factories import FIFE_ADMIN, GLASGOW_OFFICER, make_actor, make_solution

@@ -101,7 +101,7 @@ class Recipients:
     async def queue(self, event: Event, *, caused_by: int | None) -> int:
         """Queue the event for everyone gathered except `caused_by`, and for the webhooks of
         the organisations whose members are told (whoever caused it); returns how many people."""
-        from registry import webhooks
+        from registry.notifications import webhooks
 
         await webhooks.queue_event(event, self.organisations)
         now = dt.datetime.now(dt.UTC)

@@ -10,8 +10,8 @@ from litestar.datastructures import CacheControlHeader
 from litestar.params import FromPath
 from litestar.response import Template
 
-from registry import webhooks
 from registry.errors import Conflict, ValidationFailed
+from registry.notifications import webhooks
 from registry.web.pages.common import actor_of, as_list, form_data, page, said, signed_in_actor
 
 FIELD_ORDER = ["url", "events", "webhooks"]

@@ -51,7 +51,7 @@ from registry.tables import WebhookDelivery, WebhookEndpoint, WebhookEvent
 if TYPE_CHECKING:
     from registry.notifications.recipients import Event
 
-log = logging.getLogger("registry.webhooks")
+log = logging.getLogger("registry.notifications.webhooks")
 
 # The kinds an endpoint may choose: every kind of event the notifications tell, in words.
 EVENT_KINDS: dict[str, str] = {
