@@ -137,7 +137,12 @@ def create_app(
         except SearchUnavailable as exc:
             log.warning("search is unavailable at start-up: %s", exc)
         else:
-            await synonyms.apply_synonyms(engine)
+            try:
+                await synonyms.apply_synonyms(engine)
+            except Exception as exc:  # a database not yet migrated, or away
+                # The server still starts and says what is wrong; a reindex, or the first
+                # curator's change, gives the engine the synonyms later.
+                log.warning("the synonyms could not be read at start-up: %s", exc)
         await indexer.start()
         await repairer.start()
         task = asyncio.create_task(_catch_up(engine, repairer))

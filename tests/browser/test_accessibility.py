@@ -18,8 +18,9 @@ from tests.browser.conftest import CURATOR, sign_in
 AXE = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
 WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22a", "wcag22aa"]
 NOT_PAGES = ("/api/", "/schema", "/healthz", "/assets/", "/static/", "/feeds/")
-# Atom feeds, and the raw messages of the development mailbox, are not HTML pages.
-NOT_PAGE_ENDINGS = (".atom", "/dev/mail/{file:str}")
+# Feeds, CSV and publiccode.yml files, and the raw messages of the development mailbox, are not
+# HTML pages.
+NOT_PAGE_ENDINGS = (".atom", ".csv", ".yml", "/dev/mail/{file:str}")
 
 # Route path -> addresses to check (anonymous readers and a signed-in curator, who sees forms).
 SAMPLES = {
@@ -135,8 +136,15 @@ async def axe_violations(page) -> list[str]:
     return [f"{page.url}: {v['id']} ({v['help']}) at {json.dumps(v['nodes'])}" for v in found]
 
 
+# Pages a script fills in after loading: axe waits until it has (else it checks half a page and
+# passes or fails by timing).
+FILLED_BY_SCRIPT = {"/api": ".swagger-ui .opblock"}
+
+
 async def violations(page, address: str) -> list[str]:
     await page.goto(address)
+    if address in FILLED_BY_SCRIPT:
+        await page.wait_for_selector(FILLED_BY_SCRIPT[address])
     return await axe_violations(page)
 
 
