@@ -69,12 +69,15 @@ def test_the_settings_a_registry_service_gets_are_accepted(service, tmp_path):
         "POSTGRES_PASSWORD": "a-database-password",
         "REGISTRY_SECRET_KEY": "s" * 48,
         "MEILI_API_KEY": "a-scoped-key",
+        "REGISTRY_BASE_URL": "https://registry.example.org",
+        "REGISTRY_MAIL_URL": "smtp://registry:a-mail-password@smtp.example.org:587?starttls=true",
     }
     filled = {
         name: interpolate(value, operator_env) for name, value in environment(service).items()
     }
     settings = Settings.from_env({**filled, "REGISTRY_DATA_DIR": str(tmp_path)})
     assert settings.environment == "production"
+    assert settings.base_url == "https://registry.example.org"
     assert settings.database_kind == "postgresql"
     assert settings.search_engine == "meilisearch"
 
