@@ -13,7 +13,7 @@ import pytest
 from registry import accounts
 from registry.accounts import tokens
 from registry.config import Settings
-from registry.tables import ApiToken, AuditEvent, Membership, Solution
+from registry.tables import ApiRateLimit, ApiToken, AuditEvent, Membership, Solution
 from tests.clients import app_client
 from tests.factories import SYSTEM, make_actor, make_solution, solution_data
 from tests.web import csrf_token, sign_in
@@ -409,6 +409,14 @@ async def test_a_failed_request_leaves_its_key_free_for_the_retry(client, glasgo
     assert created.status_code == 201
 
 
+async def _window_started(seconds_ago: int) -> None:
+    """Move every write window back in time, as if its first request came that long ago."""
+    started = dt.datetime.now(dt.UTC) - dt.timedelta(seconds=seconds_ago)
+    await ApiRateLimit.update({ApiRateLimit.window_started_at: started}).where(
+        ApiRateLimit.key.like("%:write")
+    )
+
+
 async def test_too_many_writes_are_refused_with_when_to_retry(db, search_index, glasgow_officer):
     await make_solution("platform", await accounts.organisation_by_slug("glasgow-city"))
     slug = (await Solution.select(Solution.slug).first())["slug"]
@@ -426,8 +434,17 @@ async def test_too_many_writes_are_refused_with_when_to_retry(db, search_index, 
         refused = await client.post(path, json=body, headers=bearer(secret))
         assert refused.status_code == 429
         assert refused.json()["error"]["code"] == "too_many_requests"
-        assert 1 <= int(refused.headers["retry-after"]) <= 60
         assert refused.headers["ratelimit"].startswith('"writes";r=0;')
+        # Retry-After counts down to the end of the window: 50 seconds into it, about 10 remain
+        await _window_started(seconds_ago=50)
+        later = await client.post(path, json=body, headers=bearer(secret))
+        assert later.status_code == 429
+        assert 9 <= int(later.headers["retry-after"]) <= 11
+        assert later.headers["ratelimit"].endswith(f";t={later.headers['retry-after']}")
+        # once the window is over, writing is allowed again
+        await _window_started(seconds_ago=61)
+        again = await client.post(path, json=body, headers=bearer(secret))
+        assert again.status_code == 200
         # reads have a limit of their own, and are still allowed
         read = await client.get(f"/api/v1/solutions/{slug}", headers=bearer(secret))
         assert read.status_code == 200
