@@ -1,10 +1,10 @@
 """The embedded search engine: a Tantivy index in a local directory, behaving like Meilisearch.
 
 Relevance follows Meilisearch's default rules: the query syntax is read as Meilisearch reads it
-(`search.query_syntax`), Tantivy's scores order the matches roughly (see `query`) and a search
-with at most `rank.WINDOW` matches is ordered exactly by the rules (see `rank`), ties in index
-order like
-Meilisearch's internal ids; a requested
+(`search.query_syntax`), Tantivy's scores order the matches roughly (see `query`) and the best
+`rank.WINDOW` of them are ordered exactly by the rules (see `rank`), ties in index order like
+Meilisearch's internal ids: a search with at most `WINDOW` matches is in Meilisearch's order,
+one with more has its first page ordered among the `WINDOW` the scores put first; a requested
 sort, and the plain listing of an empty query, is a strict order ending in the primary key.
 Facet counts come from the same query as the hits, so they describe exactly the filtered result
 set, and are cached per index state because the plain listing is the commonest search and its
@@ -247,20 +247,22 @@ class TantivyEngine:
                 documents.sort(key=python_sort_key(self._layout, query.sort))
                 documents = documents[offset : offset + query.per_page]
             elif rerank:
+                # the first `WINDOW` hits by the index's score are put in the rules' order;
+                # positions beyond keep the score's order, so pages never repeat or skip a hit
                 end = offset + query.per_page
                 found = searcher.search(tq, max(WINDOW, end), count=True)
-                if (found.count or 0) <= WINDOW:
-                    read: dict[tuple[int, int], dict[str, Any]] = {}
-                    order = self._orders.get((version, asked))
-                    if order is None:
-                        order = self._ranked(searcher, plan, found.hits, read)
-                        self._orders.put((version, asked), order)
-                    addresses = {(a.segment_ord, a.doc): a for _, a in found.hits}
-                    documents = [
-                        read.get(at) or _stored(searcher, addresses[at]) for at in order[offset:end]
-                    ]
-                else:  # ordering many hits in Python would cost milliseconds a search
-                    documents = [_stored(searcher, a) for _, a in found.hits[offset:end]]
+                head = found.hits[:WINDOW]
+                read: dict[tuple[int, int], dict[str, Any]] = {}
+                order = self._orders.get((version, asked))
+                if order is None:
+                    order = self._ranked(searcher, plan, head, read)
+                    self._orders.put((version, asked), order)
+                addresses = {(a.segment_ord, a.doc): a for _, a in head}
+                documents = [
+                    read.get(at) or _stored(searcher, addresses[at]) for at in order[offset:end]
+                ]
+                beyond = found.hits[max(offset, WINDOW) : end]
+                documents += [_stored(searcher, a) for _, a in beyond]
             else:
                 if query.sort:
                     order_by = sort_field(query.sort[0].name, query.sort[0].descending)

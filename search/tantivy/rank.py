@@ -39,7 +39,7 @@ from search.query_syntax import HARD_SEPARATORS
 from search.tantivy.plan import Plan, Unit
 from search.tantivy.text import QueryWord, _within, _within_prefix, terms_of_word
 
-WINDOW = 40  # a search with more matches keeps the order of the index's score
+WINDOW = 40  # hits put in the rules' order; further ones keep the order of the index's score
 MAX_WORDS_READ = 64  # of one field: positions further on cost nearly the most anyway
 MAX_OCCURRENCES = 8  # matches of one unit in one field that are weighed
 MAX_COVERS = 64  # ways of covering the terms with units that are compared

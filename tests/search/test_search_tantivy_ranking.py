@@ -196,3 +196,23 @@ async def test_exactness_a_field_that_is_the_query_then_words_as_typed(small: An
 async def test_ties_keep_the_order_documents_were_written_in(small: Any) -> None:
     engine = await small(doc("zz-first", "Lighthouse"), doc("aa-second", "Lighthouse"))
     assert await ids(engine, "lighthouse") == ["zz-first", "aa-second"]
+
+
+async def test_a_search_with_many_matches_orders_its_first_hits_by_the_rules(small) -> None:
+    # sixty documents of the same length match both words; one has them side by side, written
+    # sixth: only the proximity rule can put it first among more matches than are ranked exactly
+    documents = [
+        doc(f"d{n:02}", "wheelie collection rota" + (" bin" if n != 5 else "")) for n in range(60)
+    ]
+    documents[5] = doc("d05", "wheelie bin collection rota")
+    engine = await small(*documents)
+    first = await engine.search(SearchQuery(text="wheelie bin", per_page=5))
+    assert first.total == 60
+    assert first.hits[0].id == "d05"
+
+    # paging through every hit, in pages that straddle the ranked window, shows each once
+    seen: list[str] = []
+    for page in range(1, 10):
+        result = await engine.search(SearchQuery(text="wheelie bin", per_page=7, page=page))
+        seen += [hit.id for hit in result.hits]
+    assert sorted(seen) == sorted(d["id"] for d in documents)
