@@ -3,6 +3,8 @@ list, and search finding what a synonym names as soon as a curator saves it."""
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 
 from registry import indexing
@@ -10,6 +12,7 @@ from registry.catalogue import synonyms
 from registry.errors import NotFound, PermissionDenied, ValidationFailed
 from registry.seeding import load_seeds
 from registry.tables import AuditEvent, SynonymGroup
+from search import SearchQuery
 from tests.factories import SYSTEM, make_solution
 from tests.web import csrf_token, error_summary, heading, html, post_form, sign_in, texts
 
@@ -149,6 +152,57 @@ async def test_the_seed_list_loads_once_and_keeps_curators_changes(pooled_db) ->
     assert f"synonym groups: {count} unchanged" in again.lines()
     assert await SynonymGroup.count() == count - 1
     assert "RPA" not in {g.terms[0] for g in await synonyms.synonym_groups()}
+
+
+async def test_two_curators_saving_at_once_cannot_put_a_term_in_two_groups(db, curator) -> None:
+    outcomes = await asyncio.gather(
+        synonyms.add_group(curator, ["HR", "human resources"]),
+        synonyms.add_group(curator, ["hr", "workforce"]),
+        return_exceptions=True,
+    )
+    refused = [o for o in outcomes if isinstance(o, ValidationFailed)]
+    assert len(refused) == 1, outcomes
+    assert "already in another group" in refused[0].fields["terms"]
+    assert await SynonymGroup.count() == 1
+
+
+async def test_changes_applied_at_once_leave_the_engine_with_the_latest(
+    db, curator, search_index
+) -> None:
+    """The first change's view of the groups reaches the engine after the second's: it must
+    not be the one the engine keeps."""
+    await make_solution(title="Human resources and payroll", summary="Pay and absence.")
+    await make_solution(title="Robotic process automation pilot", summary="Bots for forms.")
+    await indexing.drain_all(search_index)
+    given: list[dict] = []
+    set_synonyms = search_index.set_synonyms
+    second_saved = asyncio.Event()
+    first_read = asyncio.Event()
+
+    async def first_one_late(mapping) -> None:
+        given.append(mapping)
+        if len(given) == 1:
+            first_read.set()
+            await second_saved.wait()  # the second change is saved and applied meanwhile
+        await set_synonyms(mapping)
+
+    search_index.set_synonyms = first_one_late
+
+    async def second() -> None:
+        await first_read.wait()
+        await synonyms.add_group(curator, ["RPA", "robotic process automation"], search_index)
+        second_saved.set()
+
+    await asyncio.gather(
+        synonyms.add_group(curator, ["HR", "human resources"], search_index), second()
+    )
+
+    async def titles(q: str) -> list[str]:
+        result = await search_index.search(SearchQuery(text=q))
+        return [hit.document["title"] for hit in result.hits]
+
+    assert await titles("HR") == ["Human resources and payroll"]
+    assert await titles("RPA") == ["Robotic process automation pilot"]
 
 
 # -- the API ----------------------------------------------------------------------------------

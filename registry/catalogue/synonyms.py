@@ -8,6 +8,12 @@ term of a group finds what the others name. The registry also applies them at st
 before every rebuild of the index, so a change that could not reach a search engine that was
 down arrives later. The seed loader uses `save_group`.
 
+Changes happen one at a time (`_one_at_a_time`: a PostgreSQL advisory lock held by the change's
+transaction; SQLite's write transactions already are), so two curators saving at once cannot put a
+term in two groups. Applying reads the groups again after giving them to the engine and gives them
+again until what it gave is what is stored, so of two changes applied at once the later never
+leaves the engine with the earlier's view.
+
 Bounds: at most `MAX_GROUPS` groups, each of 2 to `MAX_TERMS` terms of at most
 `MAX_TERM_LENGTH` characters; a term (case and accents aside) belongs to one group only.
 """
@@ -20,7 +26,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from registry import changes
+from piccolo.engine.postgres import PostgresEngine
+
+from registry import changes, db
 from registry.accounts import Actor, require_digital_office
 from registry.errors import NotFound, ValidationFailed
 from registry.tables import SynonymGroup
@@ -30,6 +38,8 @@ from search.synonyms import MAX_TERM_LENGTH, MAX_WORDS, fold, mutual
 log = logging.getLogger("registry.synonyms")
 
 MAX_GROUPS = 300
+CHANGE_LOCK_KEY = 74203  # synonym changes, among the registry's PostgreSQL advisory locks
+MAX_APPLY_ROUNDS = 5
 MAX_TERMS = 10
 MAX_INPUT = MAX_TERMS * (MAX_TERM_LENGTH + 2) + 100  # characters read from a form
 _CONTROL = {chr(c) for c in range(32)} | {"\x7f"}
@@ -79,13 +89,30 @@ def mutual_of(groups: Sequence[SynonymGroupView]) -> dict[str, list[str]]:
 
 
 async def apply_synonyms(engine: SearchEngine) -> bool:
-    """Give the engine the synonyms as they are now; False (logged) when it cannot take them."""
+    """Give the engine the synonyms as they are now; False (logged) when it cannot take them.
+
+    Another change may be applied at the same moment, from this process or another, and its
+    older view could land after this one: so the groups are read again once given, and given
+    again while they differ from what was given."""
     try:
-        await engine.set_synonyms(await synonyms_mapping())
+        given = None
+        for _ in range(MAX_APPLY_ROUNDS):
+            mapping = await synonyms_mapping()
+            if mapping == given:
+                return True
+            await engine.set_synonyms(mapping)
+            given = mapping
     except SearchUnavailable as exc:
         log.warning("the search engine did not take the synonyms: %s", exc)
         return False
     return True
+
+
+async def _one_at_a_time() -> None:
+    """Hold the synonyms until the change's transaction ends (PostgreSQL; SQLite's write
+    transactions are one at a time already)."""
+    if isinstance(db.database(), PostgresEngine):
+        await SynonymGroup.raw("SELECT pg_advisory_xact_lock({})", CHANGE_LOCK_KEY)
 
 
 # -- changes ----------------------------------------------------------------------------------
@@ -95,6 +122,7 @@ async def add_group(actor: Actor, terms: Any, engine: SearchEngine | None = None
     require_digital_office(actor)
     wanted = _checked(terms)
     async with changes.change(actor, "synonyms.add", "synonym_group") as change:
+        await _one_at_a_time()
         if await SynonymGroup.count() >= MAX_GROUPS:
             raise ValidationFailed(
                 {"terms": f"There can be at most {MAX_GROUPS} groups of synonyms"}
@@ -113,6 +141,7 @@ async def change_group(
     require_digital_office(actor)
     wanted = _checked(terms)
     async with changes.change(actor, "synonyms.change", "synonym_group", group_id) as change:
+        await _one_at_a_time()
         row = await _row(group_id)
         if list(row["terms"] or []) == wanted:
             return change.unchanged(Applied(_view(row), True))
@@ -129,6 +158,7 @@ async def change_group(
 async def remove_group(actor: Actor, group_id: int, engine: SearchEngine | None = None) -> Applied:
     require_digital_office(actor)
     async with changes.change(actor, "synonyms.remove", "synonym_group", group_id) as change:
+        await _one_at_a_time()
         row = await _row(group_id)
         await SynonymGroup.delete().where(SynonymGroup.id == group_id)
         change.before = {"terms": list(row["terms"] or [])}
