@@ -13,6 +13,7 @@ from dataclasses import replace
 import pytest
 
 from registry import changes, collaboration, notifications, programmes
+from registry.catalogue import supply
 from registry.catalogue.writing import transfer_solution
 from registry.config import get_settings
 from registry.notifications import checks, delivery
@@ -294,6 +295,19 @@ async def test_demand_gathering_is_told_once_at_the_threshold_naming_the_council
     assert "Angus Council, Falkirk Council and Moray Council" in told[0]["text"]
     await intends(3)
     assert await Notification.count().where(Notification.kind == "demand.gathering") == len(told)
+
+
+async def test_demand_for_a_solution_bought_through_a_joint_procurement_is_not_told(
+    glasgow, glasgow_officer, scotland_excel, digital_office, curator
+):
+    solution = await make_solution("platform", owner=glasgow, title="Shared waste app")
+    framework = await make_solution("procurement", owner=scotland_excel, title="Waste framework")
+    await supply.link_supply(SYSTEM, solution.slug, framework.slug)
+    for name in ("Angus", "Falkirk", "Moray"):
+        org = await make_org(name.lower(), name=f"{name} Council")
+        actor = await make_actor(org, "member")
+        await collaboration.register_interest(actor, solution.slug, org["slug"], "intends_to_adopt")
+    assert await Notification.count().where(Notification.kind == "demand.gathering") == 0
 
 
 async def _framework(owner, ends_on: dt.date):

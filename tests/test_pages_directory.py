@@ -13,7 +13,8 @@ from selectolax.lexbor import LexborHTMLParser as HTMLParser
 from selectolax.lexbor import LexborNode as Node
 
 from registry import collaboration, programmes
-from tests.factories import make_actor, make_org, make_solution
+from registry.catalogue import supply
+from tests.factories import SYSTEM, make_actor, make_org, make_solution
 
 PAGES = [
     ("/organisations", "Organisations"),
@@ -251,39 +252,45 @@ async def test_the_dashboard_charts_every_programme(seeded_client):
 async def test_with_no_demand_and_no_frameworks_the_dashboard_says_so(seeded_client):
     tree = await html(seeded_client, "/dashboard")
     demand = words(tree.css_first("section[aria-labelledby=demand]"))
-    assert "No solution has two or more councils intending to adopt yet" in demand
+    assert "No solution has 3 or more councils intending to adopt yet" in demand
     frameworks = words(tree.css_first("section[aria-labelledby=frameworks]"))
     assert "No joint procurement or framework ends between" in frameworks
 
 
-async def test_demand_gathers_once_two_councils_intend_to_adopt(client):
-    councils = [await make_org(f"council-{n}", name=f"Council {n}") for n in range(1, 5)]
+async def test_demand_gathers_once_the_configured_number_of_councils_intend_to_adopt(client):
+    """The dashboard lists demand at the threshold of the demand notification (3 by default),
+    leaving out joint procurements and what is already bought through one."""
+    councils = [await make_org(f"council-{n}", name=f"Council {n}") for n in range(1, 6)]
     officers = [await make_actor(c, "member") for c in councils]
     owner = await make_org("owner-body", kind="national_body", name="Owner body")
     wanted = await make_solution("platform", owner, title="Shared booking platform")
     lonely = await make_solution("component", owner, title="Lonely component")
     already_joint = await make_solution("procurement", owner, title="Joint booking framework")
+    bought = await make_solution("platform", owner, title="Bought through the framework")
+    await supply.link_supply(SYSTEM, bought.slug, already_joint.slug)
 
     async def interest(officer, council, solution, level):
         await collaboration.register_interest(officer, solution.slug, council["slug"], level)
 
     await interest(officers[0], councils[0], wanted, "intends_to_adopt")
+    await interest(officers[1], councils[1], wanted, "intends_to_adopt")
     tree = await html(client, "/dashboard")
-    assert "No solution has two or more councils intending to adopt yet" in words(
+    assert "No solution has 3 or more councils intending to adopt yet" in words(
         tree.css_first("section[aria-labelledby=demand]")
     )
 
-    await interest(officers[1], councils[1], wanted, "intends_to_adopt")
-    await interest(officers[2], councils[2], wanted, "exploring")
-    await interest(officers[3], councils[3], wanted, "following")
+    await interest(officers[2], councils[2], wanted, "intends_to_adopt")
+    await interest(officers[3], councils[3], wanted, "exploring")
+    await interest(officers[4], councils[4], wanted, "following")
     await interest(officers[0], councils[0], lonely, "intends_to_adopt")
     await interest(officers[2], councils[2], lonely, "exploring")
-    for n in (0, 1):
+    for n in (0, 1, 2):
         await interest(officers[n], councils[n], already_joint, "intends_to_adopt")
+        await interest(officers[n], councils[n], bought, "intends_to_adopt")
 
     tree = await html(client, "/dashboard")
     assert table_rows(tree, "#demand-table") == [
-        ["Shared booking platform", "Common platform", "2", "1", "1"]
+        ["Shared booking platform", "Common platform", "3", "1", "1"]
     ]
     link = tree.css_first("#demand-table a")
     assert link.attributes["href"] == f"/solutions/{wanted.slug}"

@@ -27,6 +27,7 @@ from registry.tables import (
     SignalSent,
     Solution,
     Sponsorship,
+    SupplyRoute,
 )
 from registry.web.templating import label, long_date, money
 
@@ -147,8 +148,11 @@ async def _interest(change: Change) -> None:
 
 async def _demand_gathering(change: Change, solution: Mapping[str, Any]) -> None:
     """Tell the owner, the councils and the Digital Office once, when the configured number of
-    councils intend to adopt a solution that is not itself a joint procurement."""
+    councils intend to adopt a solution that is neither a joint procurement nor bought through
+    one."""
     if solution["kind"] == "procurement" or solution["status"] in NOT_CURRENT:
+        return
+    if await SupplyRoute.exists().where(SupplyRoute.solution == solution["id"]):
         return
     threshold = get_settings().demand_threshold
     councils = await Interest.select(

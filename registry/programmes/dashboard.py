@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from piccolo.query.functions.aggregate import Count
 
 from registry import db
+from registry.config import get_settings
 from registry.programmes.progress import ProgrammeView, list_programmes
 from registry.tables import (
     Adoption,
@@ -18,6 +19,7 @@ from registry.tables import (
     Organisation,
     ProcurementDetail,
     Solution,
+    SupplyRoute,
 )
 from registry.vocabulary import (
     ADOPTION_STATUSES,
@@ -26,9 +28,6 @@ from registry.vocabulary import (
 
 # -- the Digital Office dashboard -------------------------------------------------------------
 
-# Two councils ready to adopt the same thing is the point at which a joint approach is worth
-# planning before either of them tenders alone.
-DEMAND_THRESHOLD = 2
 # "The next six months", in days, so the window does not depend on the lengths of months.
 FRAMEWORK_HORIZON = dt.timedelta(days=183)
 # Solutions that cannot take part: drafts are private to their owner, retired ones are over.
@@ -48,6 +47,7 @@ class Dashboard:
     platforms: list[dict]
     councils: list[dict]
     demand: list[dict]
+    demand_threshold: int
     frameworks_ending: list[dict]
     frameworks_ending_by: dt.date
 
@@ -63,6 +63,7 @@ async def read_dashboard(today: dt.date | None = None) -> Dashboard:
     judged by `progress` against the real date."""
     today = today or dt.date.today()
     ending_by = today + FRAMEWORK_HORIZON
+    threshold = get_settings().demand_threshold
     async with db.reading():
         platforms, councils = await _adoption_matrix()
         return Dashboard(
@@ -70,7 +71,8 @@ async def read_dashboard(today: dt.date | None = None) -> Dashboard:
             programmes=await list_programmes(),
             platforms=platforms,
             councils=councils,
-            demand=await _demand_gathering(),
+            demand=await _demand_gathering(threshold),
+            demand_threshold=threshold,
             frameworks_ending=await _frameworks_ending(today, ending_by),
             frameworks_ending_by=ending_by,
         )
@@ -123,10 +125,11 @@ async def _adoption_matrix() -> tuple[list[dict], list[dict]]:
     return columns, rows
 
 
-async def _demand_gathering() -> list[dict]:
-    """Solutions, other than joint procurements, that at least DEMAND_THRESHOLD councils intend
-    to adopt, with how many councils are at each level of interest: candidates for a joint
-    procurement nobody has started yet."""
+async def _demand_gathering(threshold: int) -> list[dict]:
+    """Solutions, other than joint procurements and those already bought through one, that at
+    least `threshold` councils intend to adopt (the threshold of the demand notification), with
+    how many councils are at each level of interest: candidates for a joint procurement nobody
+    has started yet."""
     counts = await (
         Interest.select(Interest.solution, Interest.level, Count(Interest.id, alias="councils"))
         .where(
@@ -141,7 +144,13 @@ async def _demand_gathering() -> list[dict]:
     for row in counts:
         levels = by_solution.setdefault(row["solution"], dict.fromkeys(INTEREST_LEVELS, 0))
         levels[row["level"]] = row["councils"]
-    gathering = [sid for sid, c in by_solution.items() if c["intends_to_adopt"] >= DEMAND_THRESHOLD]
+    gathering = [sid for sid, c in by_solution.items() if c["intends_to_adopt"] >= threshold]
+    if not gathering:
+        return []
+    linked = await SupplyRoute.select(SupplyRoute.solution).where(
+        SupplyRoute.solution.is_in(gathering)
+    )
+    gathering = sorted(set(gathering) - {row["solution"] for row in linked})
     if not gathering:
         return []
     solutions = await Solution.select(
