@@ -47,6 +47,7 @@ from registry.organisations import save_organisation
 from registry.tables import Adoption, OcdsProcess, Organisation, Solution
 
 ORG_ID_MAX = 40  # the length of Organisation.org_id
+OCID_MAX = 120  # the length of OcdsProcess.ocid
 
 
 class ProcessRefused(RegistryError):
@@ -284,6 +285,8 @@ async def _use(actor: Actor, slug: str, organisation: dict, on: dt.date | None) 
 async def _import_framework(
     actor: Actor, framework: ocds.Framework, orgs: _Organisations
 ) -> _Outcome:
+    if len(framework.ocid) > OCID_MAX:
+        raise ProcessRefused(f"{framework.ocid[:40]}…: an ocid is at most {OCID_MAX} characters")
     outcome = _Outcome()
     notes = outcome.notes
     buyer = framework.buyers[0] if framework.buyers else None

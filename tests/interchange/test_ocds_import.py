@@ -277,6 +277,14 @@ async def test_a_process_the_catalogue_refuses_creates_nothing_not_even_organisa
     assert await _state() == ([], 0, 0, [], 0)
 
 
+async def test_an_overlong_ocid_is_refused(db, glasgow):
+    data = json.loads(_scottish_framework({"identifier": {"scheme": "GB-LAS", "id": "GLG"}}))
+    data["releases"][0]["ocid"] = "ocds-r6ebe6-" + "x" * 200
+    (report,) = await import_ocds(SYSTEM, [("long.json", json.dumps(data).encode())])
+    assert "an ocid is at most 120 characters" in report.refused[0]
+    assert await _state() == ([], 1, 0, [], 0)
+
+
 async def test_only_the_digital_office_imports(db, glasgow):
     officer = await make_actor(glasgow, "procurement")
     with pytest.raises(PermissionDenied):
