@@ -379,6 +379,11 @@ async def _in_transaction(work) -> _Outcome:
         return _Outcome(reason=problems)
     except RegistryError as exc:
         return _Outcome(reason=exc.message)
+    except Exception as exc:
+        if not db.is_unique_violation(exc):
+            raise
+        # Another import registered the same process or organisation first.
+        return _Outcome(reason="written by another import at the same time: import it again")
 
 
 async def import_ocds(actor: Actor, files: Sequence[tuple[str, bytes]]) -> list[FileReport]:
