@@ -291,6 +291,40 @@ def import_publiccode(sources: tuple[str, ...], owner: str | None) -> None:
         sys.exit(1)
 
 
+@import_group.command("ocds")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(dir_okay=False))
+def import_ocds(paths: tuple[str, ...]) -> None:
+    """Import OCDS files (release or record packages, releases, arrays of releases), in any
+    order, as joint procurements and the use of them.
+
+    A framework agreement becomes a joint procurement, or updates the one imported from the
+    same ocid; a call-off records its buyer as using the framework. A file none of whose
+    processes could be imported is refused with its reasons; the others are still imported."""
+    from registry import accounts
+    from registry.interchange import ocds_import
+
+    async def work():
+        actor = accounts.system_actor("import")
+        files, unreadable = [], []
+        for path in paths:
+            try:
+                files.append((path, ocds_import.read_file(path)))
+            except ocds_import.ProcessRefused as exc:
+                unreadable.append(ocds_import.FileReport(path, refused=[exc.message]))
+        reports = await ocds_import.import_ocds(actor, files) if files else []
+        refused = 0
+        for report in [*reports, *unreadable]:
+            refused += bool(report.refused)
+            for line in report.lines():
+                click.echo(line, err=bool(report.refused))
+        return refused
+
+    refused = _run(work)
+    _drain_after_write()
+    if refused:
+        sys.exit(1)
+
+
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", default=8000, show_default=True, type=int, help="Port to listen on.")

@@ -485,6 +485,15 @@ class ApiIdempotency(Table):
     created_at = Timestamptz(default=TimestamptzNow(), index=True)
 
 
+class OcdsProcess(Table):
+    """The OCDS process (its `ocid`) a joint procurement was imported from: importing the same
+    ocid again updates that procurement instead of registering a second one."""
+
+    solution = ForeignKey(references=Solution, on_delete=OnDelete.cascade, unique=True)
+    ocid = Varchar(length=120, unique=True)
+    created_at = Timestamptz(default=TimestamptzNow())
+
+
 ALL_TABLES: list[type[Table]] = [
     Organisation,
     User,
@@ -520,4 +529,5 @@ ALL_TABLES: list[type[Table]] = [
     ApiToken,
     ApiRateLimit,
     ApiIdempotency,
+    OcdsProcess,
 ]

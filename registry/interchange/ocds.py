@@ -93,13 +93,16 @@ class Period:
 @dataclass(frozen=True)
 class Party:
     """An organisation in the process: `org_id` is `scheme-id` from its identifier (None when
-    it has none), `ref` is its id within the release."""
+    it has none), `ref` is its id within the release; `legal_name` and `uri` are its
+    identifier's."""
 
     ref: str
     name: str | None
     org_id: str | None
     roles: tuple[str, ...] = ()
     additional_org_ids: tuple[str, ...] = ()
+    legal_name: str | None = None
+    uri: str | None = None
 
 
 @dataclass(frozen=True)
@@ -153,6 +156,10 @@ class Framework:
     contract_period: Period | None = None
     value: Money | None = None
     notices: tuple[Notice, ...] = ()
+    # The procurement's own reference (`tender.id`, when it is not the ocid), and the tender's
+    # status (the `tenderStatus` codelist).
+    reference: str | None = None
+    status: str | None = None
     release_ids: tuple[str, ...] = field(default=(), compare=False)
     defects: tuple[str, ...] = field(default=(), compare=False)
 
@@ -169,6 +176,8 @@ class CallOff:
     competitive: bool | None = None
     value: Money | None = None
     suppliers: tuple[Party, ...] = ()
+    # When the call-off began: its contract's or award's start, else the release's date.
+    date: datetime | None = None
     defects: tuple[str, ...] = field(default=(), compare=False)
 
 
@@ -381,6 +390,7 @@ def process_facts(release: dict[str, Any], defects: tuple[str, ...] = ()) -> Fra
             else None,
             value=_money(_first_award(release).get("value")) or _money(tender.get("value")),
             suppliers=_awarded(release, by_ref, lot=None, whole=True),
+            date=_call_off_date(release),
             defects=defects,
         )
     raise NotAFramework(
@@ -439,9 +449,19 @@ def _framework(release, tender, parties, by_ref, defects) -> Framework:
         contract_period=_period(tender.get("contractPeriod")),
         value=_money(tender.get("value")),
         notices=notices,
+        reference=_str(tender.get("id")) if _str(tender.get("id")) != release["ocid"] else None,
+        status=_str(tender.get("status")),
         release_ids=tuple(release.get("_release_ids") or [str(release.get("id"))]),
         defects=defects,
     )
+
+
+def _call_off_date(release: dict[str, Any]) -> datetime | None:
+    for item in (*_dicts(release.get("contracts")), *_dicts(release.get("awards"))):
+        period = _period(item.get("period")) or _period(item.get("contractPeriod"))
+        if period and period.start:
+            return period.start
+    return _when(release.get("date"))
 
 
 def _dict(value: Any) -> dict[str, Any]:
@@ -471,6 +491,7 @@ def _parties(release: dict[str, Any]) -> tuple[Party, ...]:
     for item in _dicts(release.get("parties")):
         if item.get("id") is None:
             continue
+        identifier = _dict(item.get("identifier"))
         parties.append(
             Party(
                 ref=str(item["id"]),
@@ -482,6 +503,8 @@ def _parties(release: dict[str, Any]) -> tuple[Party, ...]:
                     for org_id in (_org_id(x) for x in _dicts(item.get("additionalIdentifiers")))
                     if org_id
                 ),
+                legal_name=_str(identifier.get("legalName")),
+                uri=_str(identifier.get("uri")),
             )
         )
     return tuple(parties)
@@ -635,12 +658,13 @@ def write_release(framework: Framework, *, release_id: str, date: datetime) -> d
     def party(p: Party | None, role: str) -> dict[str, Any] | None:
         if p is None:
             return None
+        identifier = _split_org_id(p.org_id) if p.org_id else {}
         entry = parties.setdefault(
             p.ref,
             {
                 "id": p.ref,
                 "name": p.name,
-                "identifier": _split_org_id(p.org_id) if p.org_id else None,
+                "identifier": {**identifier, "legalName": p.legal_name, "uri": p.uri},
                 "additionalIdentifiers": [_split_org_id(x) for x in p.additional_org_ids],
                 "roles": list(p.roles),
             },
@@ -671,8 +695,9 @@ def write_release(framework: Framework, *, release_id: str, date: datetime) -> d
                 "suppliers": [party(s, "supplier") for s in lot.suppliers],
             })  # fmt: skip
     tender = {
-        "id": framework.ocid,
+        "id": framework.reference or framework.ocid,
         "title": framework.title,
+        "status": framework.status,
         "description": framework.description,
         "procuringEntity": procuring,
         "procurementMethod": framework.procurement_method,

@@ -14,6 +14,9 @@ RELEASE_TAGS = [
     "contractUpdate", "contractAmendment", "implementation", "implementationUpdate",
     "contractTermination", "compiled",
 ]  # fmt: skip
+TENDER_STATUSES = [
+    "planning", "planned", "active", "cancelled", "unsuccessful", "complete", "withdrawn",
+]  # fmt: skip
 PARTY_ROLES = [
     "buyer", "procuringEntity", "supplier", "tenderer", "funder", "enquirer", "payer",
     "payee", "reviewBody", "interestedParty",
@@ -31,7 +34,7 @@ def release_schema() -> dict:
                 "scheme": {"type": "string"},
                 "id": {"type": "string"},
                 "legalName": {"type": "string"},
-                "uri": {"type": "string"},
+                "uri": {"type": "string", "format": "uri"},
             },
             "additionalProperties": False,
         },
@@ -102,6 +105,7 @@ def release_schema() -> dict:
                 "title": {"type": "string"},
                 "description": {"type": "string"},
                 "procuringEntity": {"$ref": "#/definitions/OrganizationReference"},
+                "status": {"enum": TENDER_STATUSES},
                 "procurementMethod": {"enum": ["open", "selective", "limited", "direct"]},
                 "value": {"$ref": "#/definitions/Value"},
                 "contractPeriod": {"$ref": "#/definitions/Period"},
@@ -143,6 +147,31 @@ def release_schema() -> dict:
             "buyer": {"$ref": "#/definitions/OrganizationReference"},
             "tender": {"$ref": "#/definitions/Tender"},
             "awards": {"type": "array", "items": {"$ref": "#/definitions/Award"}},
+        },
+        "definitions": definitions,
+    }
+
+
+def package_schema() -> dict:
+    """A release package of OCDS 1.1: the fields 1.1 requires of a package, its releases each
+    valid against `release_schema`."""
+    release = release_schema()
+    definitions = release.pop("definitions")
+    return {
+        "$schema": "http://json-schema.org/draft-04/schema#",
+        "type": "object",
+        "required": ["uri", "publisher", "publishedDate", "releases", "version"],
+        "properties": {
+            "uri": {"type": "string", "format": "uri"},
+            "version": {"enum": ["1.1"]},
+            "publishedDate": DATE_TIME,
+            "publisher": {
+                "type": "object",
+                "required": ["name"],
+                "properties": {"name": {"type": "string", "minLength": 1}},
+            },
+            "extensions": {"type": "array", "items": {"type": "string", "format": "uri"}},
+            "releases": {"type": "array", "minItems": 1, "items": release},
         },
         "definitions": definitions,
     }

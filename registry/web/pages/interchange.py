@@ -1,6 +1,7 @@
-"""Files for other systems: a component's publiccode.yml, and lists as CSV (discover's results,
-organisations, a solution's interests, pledges and adoptions). Each route parses its input,
-calls one service in `registry.interchange`, and streams what it returns."""
+"""Files for other systems: a component's publiccode.yml, a joint procurement's OCDS release, and
+lists as CSV (discover's results, organisations, a solution's interests, pledges and adoptions).
+Each route parses its input, calls one service in `registry.interchange`, and streams what it
+returns."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from litestar.datastructures import State
 from litestar.params import FromPath
 from litestar.response import Stream
 
-from registry.interchange import csv_out, exporting, lists
+from registry.interchange import csv_out, exporting, lists, ocds_export
 from registry.web.pages.common import actor_of
 
 
@@ -42,6 +43,15 @@ class InterchangePages(Controller):
             text,
             media_type="application/yaml; charset=utf-8",
             headers={"Content-Disposition": f'inline; filename="{slug}-publiccode.yml"'},
+        )
+
+    @get("/solutions/{slug:str}/ocds.json", name="solution-ocds")
+    async def ocds(self, request: Request, slug: FromPath[str]) -> Response:
+        text = await ocds_export.procurement_ocds(slug, actor_of(request))
+        return Response(
+            text,
+            media_type="application/json; charset=utf-8",
+            headers={"Content-Disposition": f'inline; filename="{slug}-ocds.json"'},
         )
 
     @get("/solutions/{slug:str}/activity.csv", name="solution-activity-csv")
