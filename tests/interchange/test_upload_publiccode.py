@@ -78,7 +78,8 @@ async def test_a_latin_1_file_is_refused_with_that_reason_and_nothing_created(
     response = await _send(client, NEW, NEW, text.encode("latin-1"), owner="glasgow-city")
     assert response.status_code == 422
     (problem,) = await _problems(response)
-    assert "not UTF-8" in problem and "Latin-1" in problem
+    assert "not UTF-8" in problem
+    assert "Latin-1" in problem
     assert await Solution.count() == 0
 
 
@@ -119,7 +120,9 @@ async def test_a_non_member_cannot_upload_for_another_council(
     assert await Solution.count() == 0
 
 
-async def test_the_person_is_checked_before_the_file_is_read(client, glasgow, fife, glasgow_officer):
+async def test_the_person_is_checked_before_the_file_is_read(
+    client, glasgow, fife, glasgow_officer
+):
     """A broken file for another council is refused for who is acting, not for the file."""
     await sign_in(client, GLASGOW_OFFICER)
     response = await _send(client, NEW, NEW, b"\xff\xfe not yaml", owner="fife")
@@ -128,7 +131,8 @@ async def test_the_person_is_checked_before_the_file_is_read(client, glasgow, fi
 
 async def test_someone_signed_out_cannot_upload(client, glasgow):
     form = await client.get(NEW, follow_redirects=False)
-    assert form.status_code == 303 and "/sign-in" in form.headers["location"]
+    assert form.status_code == 303
+    assert "/sign-in" in form.headers["location"]
     token = csrf_token(await client.get("/sign-in"))
     response = await client.post(
         NEW,
@@ -224,9 +228,7 @@ async def test_only_those_who_may_edit_it_can_update_a_component(
     assert form.status_code == 403
     page = f"/solutions/{slug}"
     changed = LYNIS.read_text("utf-8").replace("name: Lynis", "name: Taken over", 1)
-    response = await _send(
-        client, page, f"{page}/from-publiccode", changed.encode(), version="1"
-    )
+    response = await _send(client, page, f"{page}/from-publiccode", changed.encode(), version="1")
     assert response.status_code == 403
     assert heading(await client.get(page)) != "Taken over"
     # Nor through the new-solution form with the component's url, for their own council.
