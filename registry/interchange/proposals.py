@@ -82,8 +82,8 @@ async def propose(
                 for i in new
             )
         )
-        names = await Organisation.select(Organisation.slug).where(Organisation.id.is_in(new))
-        change.after = {"proposed": sorted(row["slug"] for row in names)}
+        names = await Organisation.select(Organisation.name).where(Organisation.id.is_in(new))
+        change.after = {"proposed": sorted(row["name"] for row in names)}
     return new, [i for i in ids if i in known]
 
 

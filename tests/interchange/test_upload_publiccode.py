@@ -254,3 +254,17 @@ async def test_a_file_for_another_component_is_refused_on_this_ones_page(
         ComponentDetail.solution.slug == slug
     )
     assert "lynis" in repository[0]["repository_url"].lower()
+
+
+async def test_another_councils_draft_with_the_same_url_is_not_changed_nor_shown(
+    client, glasgow, fife, fife_admin, glasgow_officer
+):
+    drafted = await import_publiccode(fife_admin, LYNIS.read_bytes(), owner="fife")
+    await Solution.update({Solution.status: "draft"}).where(Solution.slug == drafted.slug)
+    await sign_in(client, GLASGOW_OFFICER)
+    response = await _send(client, NEW, NEW, LYNIS.read_bytes(), owner="glasgow-city")
+    assert response.status_code == 422
+    (problem,) = await _problems(response)
+    assert problem.startswith("url: a component with this repository is already registered")
+    assert drafted.slug not in problem
+    assert await Solution.count() == 1

@@ -172,10 +172,19 @@ class UploadPages(Controller):
                 request, problems=list(exc.problems), values=values, source=source,
                 status_code=422,
             )  # fmt: skip
-        except (PermissionDenied, Conflict) as exc:
-            # The file's url is a component this person may not change, or one retired.
+        except (PermissionDenied, Conflict, NotFound) as exc:
+            # The file's url is a component this person may not change (a draft they cannot
+            # see is not named), or one retired.
+            said = (
+                exc.message
+                if not isinstance(exc, NotFound)
+                else (
+                    "a component with this repository is already registered by another "
+                    "organisation; only its members can update it"
+                )
+            )
             return self._form(
-                request, problems=[f"url: {exc.message}"], values=values, source=source,
+                request, problems=[f"url: {said}"], values=values, source=source,
                 status_code=422,
             )  # fmt: skip
         return await self._imported(request, report)
