@@ -290,6 +290,22 @@ async def record_adoption(
     solution, organisation = await _target(
         actor, solution_slug, organisation_slug, "adoption.record"
     )
+    return await write_adoption(actor, solution, organisation, status, status_on)
+
+
+async def write_adoption(
+    actor: Actor,
+    solution: dict,
+    organisation: dict,
+    status: str,
+    status_on: Any = None,
+    *,
+    source: str = "",
+) -> dict:
+    """`record_adoption` once the caller has decided the actor may record it: the page's own
+    form checks membership of the organisation; a proposal from a publiccode.yml file's
+    `usedBy` is confirmed by the component's owner (`source` then says so in the audit event).
+    `solution` is a `solution_ref` row, `organisation` an `organisation_by_slug` one."""
     checker = Checker({"status": status, "status_on": status_on})
     status = checker.choice("status", "Adoption status", ADOPTION_STATUSES)
     status_on = checker.date("status_on", "Date")
@@ -336,6 +352,8 @@ async def record_adoption(
             }
             if ended:
                 change.after["interest_ended"] = ended
+            if source:
+                change.after["source"] = source
             return {**saved.row, "ended_interest": ended}
 
     row = await changes.retrying_races(work)

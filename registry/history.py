@@ -85,6 +85,8 @@ ACTIONS = {
     "sponsorship.withdraw": "{organisation} withdrew its pledge",
     "sponsorship.confirm": "{organisation}'s pledge was confirmed",
     "adoption.record": "{organisation} recorded its use",
+    "adoption.propose": "Uses proposed by its publiccode.yml",
+    "adoption.dismiss": "{organisation}'s use, proposed by its publiccode.yml, was dismissed",
     "programme.create": "Programme created",
     "programme.update": "Programme edited",
     "programme.link": "Solutions linked",

@@ -178,6 +178,21 @@ class Adoption(Table):
     updated_at = Timestamptz(default=TimestamptzNow())
 
 
+class ProposedAdoption(Table):
+    """An organisation a component's publiccode.yml names in `usedBy`, matched to a registry
+    organisation, waiting for the component's owner to confirm it (which records an `Adoption`)
+    or dismiss it. Kept apart from `Adoption` so that nothing counting adoptions can count a
+    proposal; kept after the decision so a re-import does not propose it again."""
+
+    solution = ForeignKey(references=Solution, on_delete=OnDelete.cascade, index=True)
+    organisation = ForeignKey(references=Organisation, on_delete=OnDelete.cascade)
+    written = Varchar(length=300, default="")  # the usedBy entry as the file wrote it
+    status = Varchar(length=20, default="proposed")  # proposed, confirmed or dismissed
+    proposed_at = Timestamptz(default=TimestamptzNow())
+    decided_by = ForeignKey(references=User, on_delete=OnDelete.set_null, null=True)
+    decided_at = Timestamptz(null=True, default=None)
+
+
 class Programme(Table):
     slug = Varchar(length=80, unique=True, index=True)
     title = Varchar(length=200)
@@ -530,4 +545,5 @@ ALL_TABLES: list[type[Table]] = [
     ApiRateLimit,
     ApiIdempotency,
     OcdsProcess,
+    ProposedAdoption,
 ]

@@ -8,8 +8,9 @@ validation, version check, audit event and search outbox row as any edit.
 
 Organisations are matched on what identifies them, never invented: the org-id identifier
 (`GB-LAS-GLG`), the GSS code, the registry's slug or page address, the website, or the name
-with or without "Council" (`match_organisation`). A file's `usedBy` entries that match are
-listed for the owner to record as adoptions; the others are listed as not matched.
+with or without "Council" (`OrganisationMatcher`). A file's `usedBy` entries that match become
+proposed adoptions the component's owner confirms or dismisses (`proposals`), written in the
+same transaction as the component; the others are listed as not matched, never invented.
 """
 
 from __future__ import annotations
@@ -23,11 +24,12 @@ from urllib.parse import urlsplit
 import anyio
 import httpx
 
+from registry import db
 from registry.accounts import Actor, require_signed_in
 from registry.catalogue import create_solution, editable_fields, get_solution, update_solution
 from registry.config import get_settings
 from registry.errors import RegistryError, ValidationFailed
-from registry.interchange import components
+from registry.interchange import components, proposals
 from registry.interchange.orgids import parse_org_id
 from registry.interchange.publiccode import Publiccode, Reading, read_publiccode
 from registry.interchange.yaml12 import MAX_BYTES
@@ -66,8 +68,10 @@ class PubliccodeImport:
     created: bool = False
     changed: bool = False
     warnings: list[str] = field(default_factory=list)
-    # usedBy entries: (as written, organisation slug, organisation name) when matched.
+    # usedBy entries: (as written, organisation slug, organisation name) when matched; those
+    # newly proposed as adoptions for the owner to confirm are also in `proposed`.
     matched: list[tuple[str, str, str]] = field(default_factory=list)
+    proposed: list[tuple[str, str, str]] = field(default_factory=list)
     unmatched: list[str] = field(default_factory=list)
     not_kept: list[str] = field(default_factory=list)
 
@@ -76,7 +80,12 @@ class PubliccodeImport:
         out = [f"{self.source}: {done} {self.title} ({self.slug})"]
         out += [f"  warning: {w}" for w in self.warnings]
         out += [
-            f"  used by {written!r}: matches {name} ({slug}); record the adoption to confirm it"
+            f"  used by {written!r}: matches {name} ({slug}); "
+            + (
+                "proposed as an adoption: confirm or dismiss it on the component's page"
+                if (written, slug, name) in self.proposed
+                else "already proposed, decided or recorded"
+            )
             for written, slug, name in self.matched
         ]
         out += [f"  used by {w!r}: no organisation in the registry matches" for w in self.unmatched]
@@ -238,10 +247,17 @@ async def import_publiccode(
     owner: str | None = None,
     source: str = "publiccode.yml",
     version: int | None = None,
+    into: str | None = None,
+    owner_chosen: bool = False,
+    draft: bool = False,
 ) -> PubliccodeImport:
     """Import one file's bytes as a component (see the module's description). `owner` is the
-    slug used when the file's `organisation` matches no organisation; `version`, when given,
-    is the version of the component the caller read (a web form's), else the one read now."""
+    slug used when the file's `organisation` matches no organisation, or always when
+    `owner_chosen` (a web form where the person chose one of their organisations); `version`,
+    when given, is the version of the component the caller read (a web form's), else the one
+    read now. `into` is the slug of the component the file is for (its page's upload form):
+    the file then updates it, unless its `url` is another component's. `draft` registers a
+    new component as a draft, as the registration form does."""
     require_signed_in(actor)
     reading = await read(data)
     if not reading.valid:
@@ -251,33 +267,76 @@ async def import_publiccode(
     base_url = get_settings().base_url.rstrip("/")
     matcher = await organisation_matcher()
     report = PubliccodeImport(source, warnings=[str(w) for w in reading.warnings])
+    used_by: list[tuple[str, int]] = []
     for written in facts.used_by:
         found = matcher.match(written)
         if found:
             report.matched.append((written, found["slug"], found["name"]))
+            used_by.append((written, found["id"]))
         else:
             report.unmatched.append(written)
     report.not_kept = [key for name, key in NOT_KEPT.items() if getattr(facts, name)]
 
     slug = await _existing_component(facts, base_url)
-    if slug is not None:
-        current_view = await get_solution(slug, actor)
-        current = editable_fields(current_view)
-        values = components.component_values(facts, current, base_url)
-        changes = {k: v for k, v in values.items() if v != current.get(k)}
-        try:
-            after = await update_solution(
-                actor, slug, changes, current_view.version if version is None else version
+    if into is not None:
+        if slug is not None and slug != into:
+            raise ImportRefused(
+                source,
+                [f"url: {facts.url} is the repository of another component ({slug})"],
             )
-        except ValidationFailed as exc:
-            raise ImportRefused(source, [f"{k}: {m}" for k, m in exc.fields.items()]) from exc
-        report.slug, report.title = after.slug, after.title
-        report.changed = after.version != current_view.version
-        return report
+        slug = into
+    async with db.transaction():
+        if slug is not None:
+            solution = await _update(actor, facts, slug, version, source, base_url, report)
+        else:
+            solution = await _create(
+                actor, facts, matcher, owner, owner_chosen, draft, source, base_url, report
+            )
+        new, _ = await proposals.propose(actor, solution, used_by)
+    report.proposed = [m for m, (_, i) in zip(report.matched, used_by, strict=True) if i in new]
+    return report
 
-    found = matcher.match(facts.organisation.uri) if facts.organisation else None
-    if found is None and facts.organisation and facts.organisation.name:
-        found = matcher.match(facts.organisation.name)
+
+async def _update(
+    actor: Actor,
+    facts: Publiccode,
+    slug: str,
+    version: int | None,
+    source: str,
+    base_url: str,
+    report: PubliccodeImport,
+) -> dict:
+    current_view = await get_solution(slug, actor)
+    current = editable_fields(current_view)
+    values = components.component_values(facts, current, base_url)
+    changes = {k: v for k, v in values.items() if v != current.get(k)}
+    try:
+        after = await update_solution(
+            actor, slug, changes, current_view.version if version is None else version
+        )
+    except ValidationFailed as exc:
+        raise ImportRefused(source, [f"{k}: {m}" for k, m in exc.fields.items()]) from exc
+    report.slug, report.title = after.slug, after.title
+    report.changed = after.version != current_view.version
+    return {"id": current_view.id, "slug": after.slug}
+
+
+async def _create(
+    actor: Actor,
+    facts: Publiccode,
+    matcher: OrganisationMatcher,
+    owner: str | None,
+    owner_chosen: bool,
+    draft: bool,
+    source: str,
+    base_url: str,
+    report: PubliccodeImport,
+) -> dict:
+    found = None
+    if not owner_chosen:
+        found = matcher.match(facts.organisation.uri) if facts.organisation else None
+        if found is None and facts.organisation and facts.organisation.name:
+            found = matcher.match(facts.organisation.name)
     owner_slug = found["slug"] if found else owner
     if not owner_slug:
         said = f" ({facts.organisation.uri})" if facts.organisation else ""
@@ -286,14 +345,15 @@ async def import_publiccode(
             [f"organisation{said}: matches no organisation in the registry; name the owner"],
         )
     values = components.component_values(facts, {}, base_url)
+    status = "draft" if draft else "available"
     try:
         view = await create_solution(
-            actor, {"kind": "component", "owner": owner_slug, "status": "available", **values}
+            actor, {"kind": "component", "owner": owner_slug, "status": status, **values}
         )
     except ValidationFailed as exc:
         raise ImportRefused(source, [f"{k}: {m}" for k, m in exc.fields.items()]) from exc
     report.slug, report.title, report.created, report.changed = view.slug, view.title, True, True
-    return report
+    return {"id": view.id, "slug": view.slug}
 
 
 def as_problems(exc: RegistryError) -> list[str]:

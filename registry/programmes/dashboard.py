@@ -78,6 +78,12 @@ async def read_dashboard(today: dt.date | None = None) -> Dashboard:
         )
 
 
+async def adoption_matrix() -> tuple[list[dict], list[dict]]:
+    """The dashboard's adoption matrix alone (its columns and rows), for its CSV."""
+    async with db.reading():
+        return await _adoption_matrix()
+
+
 async def _adoption_matrix() -> tuple[list[dict], list[dict]]:
     platforms = await Solution.select(
         Solution.id,

@@ -81,6 +81,8 @@ SAMPLES = {
     "/curation/synonyms/{group_id:int}": ["/curation/synonyms/1"],  # the first seeded group
     "/account/tokens": ["/account/tokens"],
     "/api": ["/api"],
+    "/solutions/new/from-publiccode": ["/solutions/new/from-publiccode"],
+    "/solutions/{slug:str}/from-publiccode": ["/solutions/digital-design-board/from-publiccode"],
 }
 ALWAYS = ["/no-such-page"]  # the 404 page
 SIGNED_IN_ONLY = {
@@ -103,6 +105,10 @@ SIGNED_IN_ONLY |= {
     *SAMPLES["/curation/synonyms"],
     *SAMPLES["/curation/synonyms/{group_id:int}"],
     "/account/tokens",
+}
+SIGNED_IN_ONLY |= {
+    *SAMPLES["/solutions/new/from-publiccode"],
+    *SAMPLES["/solutions/{slug:str}/from-publiccode"],
 }
 
 
@@ -224,5 +230,27 @@ async def test_forms_showing_errors_break_no_rules(axe_page):
     await axe_page.get_by_label("Pledge made").check(force=True)
     await axe_page.get_by_role("button", name="Register webhook").click()
     await axe_page.wait_for_selector("#webhook-secret")
+    found += await axe_violations(axe_page)
+    assert found == []
+
+
+async def test_the_publiccode_upload_and_its_answers_break_no_rules(axe_page):
+    from registry.interchange.publiccode import read_publiccode
+    from tests.interchange.samples import PUBLICCODE
+
+    await sign_in(axe_page, CURATOR)
+    broken = sorted((PUBLICCODE / "broken").glob("*.yml"))[0]
+    await axe_page.goto("/solutions/new/from-publiccode")
+    await axe_page.get_by_label("publiccode.yml file").set_input_files(str(broken))
+    await axe_page.get_by_role("button", name="Register the component").click()
+    await axe_page.wait_for_selector("#upload-problems")
+    listed = await axe_page.locator("#upload-problems li").all_inner_texts()
+    assert listed == [str(p) for p in read_publiccode(broken.read_bytes()).errors]
+    found = await axe_violations(axe_page)
+    await axe_page.get_by_label("publiccode.yml file").set_input_files(
+        str(PUBLICCODE / "CISOfy__lynis.yml")
+    )
+    await axe_page.get_by_role("button", name="Register the component").click()
+    await axe_page.wait_for_selector("#import-result")
     found += await axe_violations(axe_page)
     assert found == []

@@ -95,7 +95,8 @@ async def test_used_by_names_are_matched_by_identifier_or_alias_never_invented(g
         ("GB-LAS-FIF", "fife"),
     ]
     assert report.unmatched == ["Comune di Nowhere"]
-    assert any("record the adoption" in line for line in report.lines())
+    assert report.proposed == report.matched
+    assert sum("proposed as an adoption" in line for line in report.lines()) == 2
 
 
 async def test_an_officer_may_not_import_for_another_council(glasgow_officer, fife):

@@ -2,6 +2,7 @@
 
 from registry.web.pages.account import AccountPages
 from registry.web.pages.api_reference import ApiReferencePages
+from registry.web.pages.csv_lists import CsvListPages
 from registry.web.pages.curation import CurationPages
 from registry.web.pages.discover import DiscoverPages
 from registry.web.pages.feeds import FeedPages
@@ -14,6 +15,7 @@ from registry.web.pages.programmes import ProgrammePages
 from registry.web.pages.site import SitePages
 from registry.web.pages.solutions import SolutionPages
 from registry.web.pages.tokens import TokenPages
+from registry.web.pages.uploads import UploadPages
 from registry.web.pages.webhooks import WebhookPages
 
 PAGE_CONTROLLERS = [
@@ -34,4 +36,6 @@ PAGE_CONTROLLERS = [
     CurationPages,
     TokenPages,
     ApiReferencePages,
+    UploadPages,
+    CsvListPages,
 ]

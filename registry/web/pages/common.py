@@ -180,6 +180,7 @@ ERROR_TITLES = {
     404: "Page not found",
     405: "That cannot be done here",
     409: "That could not be done",
+    413: "What was sent is too large",
     422: "Some of the information given is not valid",
     429: "Too many attempts",
     503: "Service unavailable",
@@ -217,6 +218,10 @@ def html_error(request: Request, exc: Exception) -> Response:
             403,
             "This form could not be accepted: it had expired or did not come from this site. "
             "Go back, reload the page and try again.",
+        )
+    if isinstance(exc, HTTPException) and exc.status_code == 413:
+        return error_page(
+            request, 413, "What was sent is larger than this address accepts. Nothing was changed."
         )
     if isinstance(exc, NotFoundException):
         return error_page(request, 404, "There is nothing at this address.")

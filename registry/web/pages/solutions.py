@@ -22,6 +22,7 @@ from registry import catalogue, collaboration, notifications
 from registry.catalogue import SolutionView, sentences, structured
 from registry.catalogue.kinds import COMMON, KINDS
 from registry.errors import Conflict, PermissionDenied, ValidationFailed
+from registry.interchange import proposals
 from registry.validation import Pounds
 from registry.vocabulary import (
     ADOPTION_STATUSES,
@@ -171,6 +172,11 @@ class SolutionPages(Controller):
         view = found.solution
         actions = catalogue.actions_for(actor, view, found.activity)
         following = await notifications.follow_of(actor, "solution", view.slug)
+        proposed = (
+            await proposals.open_proposals(actor, view.id, view.owner_id)
+            if view.kind == "component"
+            else []
+        )
         return page(
             request,
             "solutions/detail.html",
@@ -182,6 +188,7 @@ class SolutionPages(Controller):
             activity=found.activity,
             actions=actions,
             following=following,
+            proposed=proposed,
             supply_choices=(
                 await catalogue.supply_choices(view.kind) if actions.link_supply else []
             ),
