@@ -2,6 +2,7 @@
 
 from registry.web.pages.account import AccountPages
 from registry.web.pages.api_reference import ApiReferencePages
+from registry.web.pages.contact import ContactPages
 from registry.web.pages.curation import CurationPages
 from registry.web.pages.discover import DiscoverPages
 from registry.web.pages.feeds import FeedPages
@@ -34,4 +35,5 @@ PAGE_CONTROLLERS = [
     CurationPages,
     TokenPages,
     ApiReferencePages,
+    ContactPages,
 ]
