@@ -81,6 +81,8 @@ SAMPLES = {
     "/curation/synonyms/{group_id:int}": ["/curation/synonyms/1"],  # the first seeded group
     "/account/tokens": ["/account/tokens"],
     "/api": ["/api"],
+    "/solutions/{slug:str}/contact": ["/solutions/shared-room-booking/contact"],
+    "/organisations/{slug:str}/messages": ["/organisations/digital-office/messages"],
 }
 ALWAYS = ["/no-such-page"]  # the 404 page
 SIGNED_IN_ONLY = {
@@ -103,6 +105,8 @@ SIGNED_IN_ONLY |= {
     *SAMPLES["/curation/synonyms"],
     *SAMPLES["/curation/synonyms/{group_id:int}"],
     "/account/tokens",
+    "/solutions/shared-room-booking/contact",
+    "/organisations/digital-office/messages",
 }
 
 
@@ -224,5 +228,16 @@ async def test_forms_showing_errors_break_no_rules(axe_page):
     await axe_page.get_by_label("Pledge made").check(force=True)
     await axe_page.get_by_role("button", name="Register webhook").click()
     await axe_page.wait_for_selector("#webhook-secret")
+    found += await axe_violations(axe_page)
+
+    # Contacting the owner: a message without a subject, then sent, with its notice.
+    await axe_page.goto("/solutions/shared-room-booking")
+    await axe_page.get_by_label("Your message").fill("Could we reuse it?")
+    await axe_page.get_by_role("button", name="Send message").click()
+    await axe_page.wait_for_selector(".ds_error-summary")
+    found += await axe_violations(axe_page)
+    await axe_page.get_by_label("Subject").fill("Reusing the booking platform")
+    await axe_page.get_by_role("button", name="Send message").click()
+    await axe_page.wait_for_selector("text=Your message has been sent")
     found += await axe_violations(axe_page)
     assert found == []
