@@ -107,7 +107,8 @@ async def test_the_page_names_the_contact_but_shows_the_address_only_to_the_owne
 
     public = await client.get(path)
     contact_fact = text_of(public, "#fact-contact_name")
-    assert "Alex Morgan" in contact_fact and "Service owner" in contact_fact
+    assert "Alex Morgan" in contact_fact
+    assert "Service owner" in contact_fact
     assert CONTACT not in public.text
     assert html(public).css_first("#contact-form") is None
     assert "Sign in" in text_of(public, "#contact-sign-in")
