@@ -89,8 +89,7 @@ def _people(database: Path, followers: int) -> tuple[str, list[str], list[str]]:
         solutions = [
             (n, slug)
             for n, slug in connection.execute(
-                "SELECT id, slug FROM solution WHERE status NOT IN ('draft', 'retired') "
-                "ORDER BY id"
+                "SELECT id, slug FROM solution WHERE status NOT IN ('draft', 'retired') ORDER BY id"
             )
             if n not in used
         ]
