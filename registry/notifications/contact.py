@@ -146,7 +146,7 @@ def _checked(subject: object, body: object) -> tuple[str, str]:
         errors["body"] = "Enter your message"
     elif len(body_text) > MAX_BODY:
         errors["body"] = f"The message must be {MAX_BODY:,} characters or fewer"
-    elif any(unicodedata.category(c) in ("Cc", "Cf") and c not in "\n\t" for c in body_text):
+    elif any(unicodedata.category(c) == "Cc" and c not in "\n\t" for c in body_text):
         errors["body"] = "The message must be plain text: it holds characters that are not"
     if errors:
         raise ValidationFailed(errors)
