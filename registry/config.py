@@ -42,6 +42,7 @@ VARIABLES: dict[str, bool] = {
     "REGISTRY_WEBHOOK_TIMEOUT": False,
     "REGISTRY_API_READS_PER_MINUTE": False,
     "REGISTRY_API_WRITES_PER_MINUTE": False,
+    "REGISTRY_CONTACT_PER_DAY": False,
 }
 MAIL_SCHEMES = ("smtp", "smtps")
 # Requests one API token may make in a minute, unless configured: generous for reading, tighter
@@ -81,6 +82,8 @@ class Settings:
     # Requests one API token may make per minute (GET and HEAD count as reads).
     api_reads_per_minute: int = DEFAULT_API_READS_PER_MINUTE
     api_writes_per_minute: int = DEFAULT_API_WRITES_PER_MINUTE
+    # Messages one person may send to solutions' contacts in 24 hours.
+    contact_per_day: int = 10
 
     @property
     def is_development(self) -> bool:
@@ -163,6 +166,9 @@ class Settings:
         )
         reads = _per_minute(env, "REGISTRY_API_READS_PER_MINUTE", DEFAULT_API_READS_PER_MINUTE)
         writes = _per_minute(env, "REGISTRY_API_WRITES_PER_MINUTE", DEFAULT_API_WRITES_PER_MINUTE)
+        contact_per_day = _whole_number(
+            env, "REGISTRY_CONTACT_PER_DAY", Settings.contact_per_day, 1, 1000
+        )
 
         return cls(
             environment=environment,
@@ -183,6 +189,7 @@ class Settings:
             webhook_timeout=webhook_timeout,
             api_reads_per_minute=reads,
             api_writes_per_minute=writes,
+            contact_per_day=contact_per_day,
         )
 
 

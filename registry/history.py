@@ -28,6 +28,7 @@ from registry import db, vocabulary
 from registry.accounts import Actor, organisation_by_slug
 from registry.catalogue import get_solution, may_read_pledge_note
 from registry.catalogue.kinds import KINDS
+from registry.catalogue.reading import may_see_drafts
 from registry.errors import NotFound, ValidationFailed
 from registry.tables import AuditEvent, Membership, Organisation, Programme, Solution
 
@@ -200,7 +201,11 @@ async def solution_history(actor: Actor, slug: str, page: Any = 1) -> History:
         rows, total = await _events(where, number)
         words = await _Words.for_rows(actor, rows)
     events = [
-        words.event(row, note_visible=may_read_pledge_note(actor, solution.owner_id, _org(row)))
+        words.event(
+            row,
+            note_visible=may_read_pledge_note(actor, solution.owner_id, _org(row)),
+            address_visible=may_see_drafts(actor, solution.owner_id),
+        )
         for row in rows
     ]
     return History(
@@ -252,7 +257,9 @@ async def organisation_history(actor: Actor, slug: str, page: Any = 1) -> Histor
         rows, total = await _events(where, number)
         words = await _Words.for_rows(actor, rows, with_subjects=True)
     reads_notes = actor.is_system or actor.is_digital_office or actor.role_in(org_id) is not None
-    events = [words.event(row, note_visible=reads_notes) for row in rows]
+    events = [
+        words.event(row, note_visible=reads_notes, address_visible=reads_notes) for row in rows
+    ]
     return History(
         "organisation",
         organisation["slug"],
@@ -349,7 +356,9 @@ class _Words:
         name = row["actor_name"] or "A registered user"
         return f"{name} ({where})" if where else name
 
-    def event(self, row: Mapping, *, note_visible: bool = True) -> HistoryEvent:
+    def event(
+        self, row: Mapping, *, note_visible: bool = True, address_visible: bool = True
+    ) -> HistoryEvent:
         action = row["action"]
         organisation = self.org_name(_org(row)) or "An organisation"
         what = ACTIONS.get(action, action.replace(".", " ").replace("_", " ").capitalize())
@@ -359,6 +368,9 @@ class _Words:
         if not note_visible:
             before.pop("note", None)
             after.pop("note", None)
+        if not address_visible:  # a solution's contact address: for its keepers only
+            before.pop("contact_email", None)
+            after.pop("contact_email", None)
         return HistoryEvent(
             at=row["created_at"],
             what=what,

@@ -509,6 +509,42 @@ class OcdsProcess(Table):
     created_at = Timestamptz(default=TimestamptzNow())
 
 
+class ContactMessage(Table):
+    """A message a signed-in person sent through the registry to a solution's named contact
+    (and the owner's members). `organisation` is the owner when it was sent: its members, and
+    nobody else, read it in the registry. The sender's address travels only as the Reply-To of
+    the mail; the contact's address is never shown to the sender."""
+
+    solution = ForeignKey(references=Solution, on_delete=OnDelete.cascade, index=True)
+    organisation = ForeignKey(references=Organisation, on_delete=OnDelete.cascade, index=True)
+    sender = ForeignKey(references=User, on_delete=OnDelete.set_null, null=True, index=True)
+    sender_name = Varchar(length=120, default="")
+    sender_email = Varchar(length=254, default="")
+    sender_organisations = Varchar(length=500, default="")  # the sender's, named, when sent
+    contact_name = Varchar(length=120, default="")
+    subject = Varchar(length=150)
+    body = Text(default="")
+    created_at = Timestamptz(default=TimestamptzNow(), index=True)
+
+
+class ContactMail(Table):
+    """One email of a contact message: to the named contact (`user` empty) or to one of the
+    owner's members. Sent by the worker exactly once, as `MailMessage` is."""
+
+    message = ForeignKey(references=ContactMessage, on_delete=OnDelete.cascade, index=True)
+    user = ForeignKey(references=User, on_delete=OnDelete.cascade, null=True)
+    address = Varchar(length=254)
+    name = Varchar(length=120, default="")
+    role = Varchar(length=10)  # contact | member
+    status = Varchar(length=12, default="queued", index=True)  # notifications.MESSAGE_STATUSES
+    attempts = Integer(default=0)
+    available_at = Timestamptz(default=TimestamptzNow())
+    claimed_at = Timestamptz(null=True, default=None)
+    sent_at = Timestamptz(null=True, default=None)
+    last_error = Text(default="")
+    message_id = Varchar(length=200, default="")
+
+
 ALL_TABLES: list[type[Table]] = [
     Organisation,
     User,
@@ -546,4 +582,6 @@ ALL_TABLES: list[type[Table]] = [
     ApiIdempotency,
     OcdsProcess,
     ProposedAdoption,
+    ContactMessage,
+    ContactMail,
 ]

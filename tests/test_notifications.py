@@ -29,6 +29,7 @@ from tests.factories import (
     make_solution,
 )
 from tests.notifications_support import SMTPServer
+from tests.web import html
 
 
 @pytest.fixture
@@ -436,3 +437,54 @@ async def test_a_programmes_followers_hear_of_its_status_and_both_owners_of_a_mo
     assert any(moved in body for body in told)
     [glasgow_told] = smtp.mailbox.to(GLASGOW_OFFICER)
     assert moved in glasgow_told.get_body(preferencelist=("plain",)).get_content()
+
+
+async def test_a_saved_search_matches_exactly_what_the_discover_page_lists(
+    client, search_index, glasgow, scotland_excel, edinburgh, edinburgh_officer
+):
+    """A typo, a synonym, a prefix, an exclusion and a filter: each saved search is told of
+    the new solutions the discover page finds for its parameters, and of no other."""
+    from registry.catalogue import synonyms
+    from registry.indexing.sync import drain_all
+
+    await synonyms.add_group(SYSTEM, "HR\nhuman resources", search_index)
+    searches = {
+        "Typo": "q=procurment",
+        "Synonym": "q=HR",
+        "Prefix": "q=tele",
+        "Exclusion": "q=telecare -alarms",
+        "Filtered": "q=telecare&kind=component",
+        "Nothing": "q=libraries",
+    }
+    for name, query in searches.items():
+        await notifications.follow(edinburgh_officer, "search", query, "daily", name)
+    titles = [
+        ("procurement", scotland_excel, "Procurement framework for fleet vehicles"),
+        ("platform", glasgow, "Human resources self-service portal"),
+        ("platform", glasgow, "Telecare alarms hub"),
+        ("component", glasgow, "Telecare data model"),
+        ("platform", glasgow, "Waste collection rounds"),
+    ]
+    for kind, owner, title in titles:
+        await make_solution(kind, owner=owner, title=title)
+    await drain_all(search_index)
+
+    told = await Notification.select(
+        Notification.title, Notification.text, Notification.subject_slug
+    ).where(Notification.kind == "search.match")
+    for name, query in searches.items():
+        notified = {t["subject_slug"] for t in told if f"“{name}”" in t["text"]}
+        page = await client.get(f"/?{query}")
+        assert page.status_code == 200
+        links = html(page).css(".ds_search-result__title a")
+        listed = {a.attributes["href"].removeprefix("/solutions/") for a in links}
+        assert notified == listed, (name, notified, listed)
+    by_name = {
+        name: sorted(t["title"] for t in told if f"“{name}”" in t["text"]) for name in searches
+    }
+    assert by_name["Typo"] == ["Procurement framework for fleet vehicles"]
+    assert by_name["Synonym"] == ["Human resources self-service portal"]
+    assert by_name["Prefix"] == ["Telecare alarms hub", "Telecare data model"]
+    assert by_name["Exclusion"] == ["Telecare data model"]
+    assert by_name["Filtered"] == ["Telecare data model"]
+    assert by_name["Nothing"] == []

@@ -46,10 +46,17 @@ async def _detail(kind: str, solution_id: int) -> dict:
 
 async def get_solution(slug: str, actor: Actor = ANONYMOUS) -> SolutionView:
     """Everything stored about one solution. Drafts are visible only to their owner's members
-    and the Digital Office; to anyone else they do not exist."""
+    and the Digital Office; to anyone else they do not exist, and the contact's address is
+    left empty."""
     row = await _row(slug)
-    if row["status"] == "draft" and not may_see_drafts(actor, row["owner"]):
+    insider = may_see_drafts(actor, row["owner"])
+    if row["status"] == "draft" and not insider:
         raise NotFound(f"There is no solution called {slug!r}")
+    if not insider:
+        # The contact's address is for those who keep the record (the owner's members, and
+        # curators, who edit it): anyone else writes through "Contact the owner", which
+        # reveals it only when the contact replies. Pages, the API and exports read this view.
+        row["contact_email"] = ""
     return await _view(row)
 
 

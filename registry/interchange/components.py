@@ -103,6 +103,19 @@ def _contact(facts: Publiccode) -> Contact | None:
     return facts.contacts[0] if facts.contacts else None
 
 
+def _contact_email(facts: Publiccode, current: Mapping[str, Any]) -> str:
+    """The contact's address; a file without one (the public export leaves it out) keeps the
+    address stored for the same contact, so reading the export back loses nothing."""
+    contact = _contact(facts)
+    if contact is None:
+        return ""
+    if contact.email:
+        return contact.email
+    if current and contact.name == current.get("contact_name"):
+        return current.get("contact_email") or ""
+    return ""
+
+
 Reader = Callable[[Publiccode, Mapping[str, Any]], Any]
 
 FROM_PUBLICCODE: dict[str, Reader] = {
@@ -111,7 +124,7 @@ FROM_PUBLICCODE: dict[str, Reader] = {
     "description": lambda f, _: summary_and_description(f)[1],
     "links": _links,
     "contact_name": lambda f, _: _contact(f).name if _contact(f) else "",
-    "contact_email": lambda f, _: (_contact(f).email or "") if _contact(f) else "",
+    "contact_email": lambda f, current: _contact_email(f, current),
     "software_type": lambda f, _: f.software_type,
     "development_status": lambda f, _: f.development_status,
     "licence": lambda f, _: "" if f.licence == NOT_STATED_LICENCE else f.licence,

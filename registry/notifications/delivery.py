@@ -299,10 +299,17 @@ async def _record(
 
 
 async def run(settings: Settings, now: dt.datetime | None = None) -> MailResult:
-    """One round of mail: compose what is ready, then send what is due."""
+    """One round of mail: compose what is ready, then send what is due (notifications, then
+    the messages to solutions' contacts)."""
+    from registry.notifications import contact
+
     composed = await compose(now)
     result = await send_due(settings, now)
     result.composed = composed
+    # The messages people wrote to solutions' contacts go out in the same round.
+    relayed = await contact.send_due(settings, now)
+    for name in ("sent", "retrying", "failed", "cancelled", "unconfirmed"):
+        setattr(result, name, getattr(result, name) + getattr(relayed, name))
     return result
 
 

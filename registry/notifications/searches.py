@@ -2,27 +2,31 @@
 solution matches one.
 
 A saved search keeps what was asked (the words and the filters, and the sort for its link), not
-which page. A new or newly published solution matches it when its search document passes every
-filter (any of a filter's values) and contains every word of the text, the last word also as the
-start of a longer one. That is stricter than the discover page, whose ranking also forgives
-typos and lists documents matching only some words: an alert should be about what was asked.
+which page. A new or newly published solution matches it exactly when the discover page with
+the same parameters would list it: the search engine's own matching decides, typos, prefixes,
+phrases, exclusions, synonyms and filters alike. The solution is not in the live index yet (its
+change is still being written, and the index follows the committed database), so its document
+is put alone into a throwaway embedded index, with the registry's synonyms, and each saved
+search is asked of that index; a search that finds it there would find it on the live one.
 """
 
 from __future__ import annotations
 
-import re
-import unicodedata
+import asyncio
+import shutil
+import tempfile
 from collections.abc import Mapping
+from dataclasses import replace
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlencode
 
-from registry.catalogue.searching import FILTERS, SolutionSearch, parse
+from registry.catalogue.searching import FILTERS, SolutionSearch, parse, to_query
 from registry.errors import ValidationFailed
 from registry.tables import Follow
+from search import SearchQuery
 
 MAX_QUERY_CHARS = 2000
-SEARCHABLE = ("title", "summary", "tags", "owner_name", "supplier_names", "description")
-_WORD = re.compile(r"\w+")
 # What the discover page's address may carry that is not part of what was asked.
 _NOT_ASKED = ("page", "per_page")
 
@@ -55,30 +59,27 @@ def canonical(asked: SolutionSearch) -> str:
     return urlencode(pairs)
 
 
-def _words(text: str) -> list[str]:
-    folded = unicodedata.normalize("NFKD", text.casefold())
-    plain = "".join(c for c in folded if not unicodedata.combining(c))
-    return _WORD.findall(plain)
+def _match_query(asked: SolutionSearch) -> SearchQuery:
+    """The discover page's search of `asked`, reduced to whether anything matches."""
+    return replace(to_query(asked), facets=(), page=1, per_page=1, crop=(), highlight=())
 
 
-def matches(asked: SolutionSearch, document: Mapping[str, Any]) -> bool:
-    for name, wanted in asked.filters.items():
-        have = document.get(FILTERS[name])
-        values = set(have) if isinstance(have, list | tuple) else {have}
-        if not values & set(wanted):
-            return False
-    words = _words(asked.text)
-    if not words:
-        return True
-    text = " ".join(
-        " ".join(v) if isinstance(v, list | tuple) else str(v or "")
-        for v in (document.get(name) for name in SEARCHABLE)
-    )
-    present = set(_words(text))
-    *whole, last = words
-    if any(word not in present for word in whole):
-        return False
-    return last in present or any(word.startswith(last) for word in present)
+async def _found_by(document: Mapping[str, Any], searches: list[SolutionSearch]) -> list[bool]:
+    """For each search, whether it finds `document`, asked of an index holding only it."""
+    from registry.catalogue.synonyms import synonyms_mapping
+    from registry.indexing import SPEC
+    from search.tantivy import TantivyEngine
+
+    directory = Path(await asyncio.to_thread(tempfile.mkdtemp, prefix="registry-saved-search-"))
+    engine = TantivyEngine(directory / "solutions", SPEC, threads=1)
+    try:
+        await engine.apply_settings()
+        await engine.set_synonyms(await synonyms_mapping())
+        await engine.upsert([document])
+        return [(await engine.search(_match_query(asked))).total > 0 for asked in searches]
+    finally:
+        await engine.close()
+        await asyncio.to_thread(shutil.rmtree, directory, True)
 
 
 async def matching_searches(solution_id: int) -> list[dict]:
@@ -93,16 +94,14 @@ async def matching_searches(solution_id: int) -> list[dict]:
     documents, _ = await documents_for([solution_id])
     if not documents:
         return []
-    document = documents[0]
     parsed: dict[str, SolutionSearch | None] = {}
-    found = []
     for follow in follows:
         if follow["query"] not in parsed:
             try:
                 parsed[follow["query"]] = parse_saved(follow["query"])
             except ValidationFailed:  # saved under older rules; it matches nothing now
                 parsed[follow["query"]] = None
-        asked = parsed[follow["query"]]
-        if asked is not None and matches(asked, document):
-            found.append(follow)
-    return found
+    queries = [query for query, asked in parsed.items() if asked is not None]
+    found = await _found_by(documents[0], [parsed[query] for query in queries])
+    matched = {query for query, yes in zip(queries, found, strict=True) if yes}
+    return [follow for follow in follows if follow["query"] in matched]

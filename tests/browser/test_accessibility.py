@@ -83,6 +83,8 @@ SAMPLES = {
     "/api": ["/api"],
     "/solutions/new/from-publiccode": ["/solutions/new/from-publiccode"],
     "/solutions/{slug:str}/from-publiccode": ["/solutions/digital-design-board/from-publiccode"],
+    "/solutions/{slug:str}/contact": ["/solutions/shared-room-booking/contact"],
+    "/organisations/{slug:str}/messages": ["/organisations/digital-office/messages"],
 }
 ALWAYS = ["/no-such-page"]  # the 404 page
 SIGNED_IN_ONLY = {
@@ -105,6 +107,8 @@ SIGNED_IN_ONLY |= {
     *SAMPLES["/curation/synonyms"],
     *SAMPLES["/curation/synonyms/{group_id:int}"],
     "/account/tokens",
+    "/solutions/shared-room-booking/contact",
+    "/organisations/digital-office/messages",
 }
 SIGNED_IN_ONLY |= {
     *SAMPLES["/solutions/new/from-publiccode"],
@@ -230,6 +234,17 @@ async def test_forms_showing_errors_break_no_rules(axe_page):
     await axe_page.get_by_label("Pledge made").check(force=True)
     await axe_page.get_by_role("button", name="Register webhook").click()
     await axe_page.wait_for_selector("#webhook-secret")
+    found += await axe_violations(axe_page)
+
+    # Contacting the owner: a message without a subject, then sent, with its notice.
+    await axe_page.goto("/solutions/shared-room-booking")
+    await axe_page.get_by_label("Your message").fill("Could we reuse it?")
+    await axe_page.get_by_role("button", name="Send message").click()
+    await axe_page.wait_for_selector(".ds_error-summary")
+    found += await axe_violations(axe_page)
+    await axe_page.get_by_label("Subject").fill("Reusing the booking platform")
+    await axe_page.get_by_role("button", name="Send message").click()
+    await axe_page.wait_for_selector("text=Your message has been sent")
     found += await axe_violations(axe_page)
     assert found == []
 
