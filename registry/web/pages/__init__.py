@@ -2,8 +2,8 @@
 
 from registry.web.pages.account import AccountPages
 from registry.web.pages.api_reference import ApiReferencePages
-from registry.web.pages.csv_lists import CsvListPages
 from registry.web.pages.contact import ContactPages
+from registry.web.pages.csv_lists import CsvListPages
 from registry.web.pages.curation import CurationPages
 from registry.web.pages.discover import DiscoverPages
 from registry.web.pages.feeds import FeedPages
