@@ -157,15 +157,21 @@ class Settings:
         mail_url = _mail_url(env.get("REGISTRY_MAIL_URL", ""))
         mail_from = _mail_from(env.get("REGISTRY_MAIL_FROM", ""))
         base_url = _base_url(env.get("REGISTRY_BASE_URL", ""))
-        demand_threshold = _demand_threshold(env.get("REGISTRY_DEMAND_THRESHOLD", ""))
+        demand_threshold = _whole_number(
+            env, "REGISTRY_DEMAND_THRESHOLD", Settings.demand_threshold, 2, 32
+        )
         webhook_merge_seconds = _whole_number(
             env, "REGISTRY_WEBHOOK_MERGE_SECONDS", Settings.webhook_merge_seconds, 0, 300
         )
         webhook_timeout = _whole_number(
             env, "REGISTRY_WEBHOOK_TIMEOUT", Settings.webhook_timeout, 1, 60
         )
-        reads = _per_minute(env, "REGISTRY_API_READS_PER_MINUTE", DEFAULT_API_READS_PER_MINUTE)
-        writes = _per_minute(env, "REGISTRY_API_WRITES_PER_MINUTE", DEFAULT_API_WRITES_PER_MINUTE)
+        reads = _whole_number(
+            env, "REGISTRY_API_READS_PER_MINUTE", DEFAULT_API_READS_PER_MINUTE, 1, 1_000_000
+        )
+        writes = _whole_number(
+            env, "REGISTRY_API_WRITES_PER_MINUTE", DEFAULT_API_WRITES_PER_MINUTE, 1, 1_000_000
+        )
         contact_per_day = _whole_number(
             env, "REGISTRY_CONTACT_PER_DAY", Settings.contact_per_day, 1, 1000
         )
@@ -191,15 +197,6 @@ class Settings:
             api_writes_per_minute=writes,
             contact_per_day=contact_per_day,
         )
-
-
-def _per_minute(env: Mapping[str, str], name: str, default: int) -> int:
-    raw = env.get(name, "").strip()
-    if not raw:
-        return default
-    if not (raw.isascii() and raw.isdigit()) or not 1 <= int(raw) <= 1_000_000:
-        raise ConfigError(f"{name}: {raw!r} is not a whole number from 1 to 1000000")
-    return int(raw)
 
 
 def _database_url(raw: str, data_dir: Path, production: bool) -> str:
@@ -293,15 +290,6 @@ def _base_url(raw: str) -> str:
             "like https://registry.example.org"
         )
     return raw
-
-
-def _demand_threshold(raw: str) -> int:
-    raw = raw.strip()
-    if not raw:
-        return Settings.demand_threshold
-    if not raw.isascii() or not raw.isdigit() or not 2 <= int(raw) <= 32:
-        raise ConfigError("REGISTRY_DEMAND_THRESHOLD: a whole number of councils from 2 to 32")
-    return int(raw)
 
 
 def _whole_number(env: Mapping[str, str], name: str, default: int, low: int, high: int) -> int:
