@@ -13,6 +13,7 @@ import base64
 import binascii
 import hashlib
 import hmac
+import re
 from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlencode
@@ -150,6 +151,20 @@ async def form_data(request: Request) -> dict[str, Any]:
         data[name] = values if len(values) > 1 else values[0]
     data.pop("_csrf_token", None)
     return data
+
+
+# A version is digits 0-9 only: str.isdigit() also takes "²", which int() refuses.
+VERSION_RE = re.compile(r"[0-9]{1,9}")
+
+
+def form_version(raw: Any) -> int | None:
+    """The version a form carries (the last, if repeated), or None when it is not a whole
+    number: the service then refuses the change, naming the version field, once it knows who
+    is acting."""
+    raw = raw[-1] if isinstance(raw, list) and raw else raw
+    if isinstance(raw, str) and VERSION_RE.fullmatch(raw.strip()):
+        return int(raw)
+    return None
 
 
 def as_list(value: Any) -> list[str]:

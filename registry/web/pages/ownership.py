@@ -13,8 +13,14 @@ from registry import catalogue
 from registry.catalogue.views import SolutionView
 from registry.catalogue.writing import transfer_solution, transferable_solution
 from registry.errors import Conflict, ValidationFailed
-from registry.web.pages.common import actor_of, form_data, page, redirect, signed_in_actor
-from registry.web.pages.solutions import _version
+from registry.web.pages.common import (
+    actor_of,
+    form_data,
+    form_version,
+    page,
+    redirect,
+    signed_in_actor,
+)
 
 
 class OwnershipPages(Controller):
@@ -61,7 +67,10 @@ class OwnershipPages(Controller):
         owner = owner[-1] if isinstance(owner, list) and owner else owner
         try:
             await transfer_solution(
-                actor, slug, owner if isinstance(owner, str) else "", _version(data.get("version"))
+                actor,
+                slug,
+                owner if isinstance(owner, str) else "",
+                form_version(data.get("version")),
             )
         except ValidationFailed as exc:
             return await self._form(

@@ -16,7 +16,6 @@ refused form is shown again with its error summary and the input kept, and succe
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from litestar import Controller, Request, Response, get, post
@@ -38,6 +37,7 @@ from registry.web.pages.common import (
     NOTICES,
     actor_of,
     form_data,
+    form_version,
     page,
     redirect,
     signed_in_actor,
@@ -60,18 +60,8 @@ PROGRAMME_ORDER += ["starts_on", "ends_on", "version"]
 MILESTONE_ORDER = ["title", "slug", "description", "metric", "solution", "target_value"]
 MILESTONE_ORDER += ["target_unit", "target_status", "due_on", "version"]
 FIGURE_ORDER = ["value", "as_of", "source", "source_url", "note"]
-# A version is digits 0-9 only: str.isdigit() also takes "²", which int() refuses.
-VERSION_RE = re.compile(r"[0-9]{1,9}")
 # Statuses a milestone can wait for: any a solution reaches after being published.
 TARGET_STATUSES = {s: STATUS_LABELS[s] for kind in STATUSES.values() for s in kind if s != "draft"}
-
-
-def _version(raw: Any) -> int | None:
-    """The version a form carries, or None when it is not a whole number (the service then
-    refuses the change, naming the version field, once it knows who is acting)."""
-    if isinstance(raw, str) and VERSION_RE.fullmatch(raw.strip()):
-        return int(raw)
-    return None
 
 
 def _single(form: dict[str, Any], names: tuple[str, ...] | list[str]) -> dict[str, Any]:
@@ -191,7 +181,7 @@ class ProgrammePages(Controller):
         errors: dict[str, str] = {}
         conflict = ""
         try:
-            await programmes.update_programme(actor, slug, data, _version(version))
+            await programmes.update_programme(actor, slug, data, form_version(version))
             return redirect(request.app.route_reverse("programme", slug=slug), "programme-saved")
         except ValidationFailed as exc:
             errors = exc.fields
@@ -311,7 +301,7 @@ class ProgrammePages(Controller):
         errors: dict[str, str] = {}
         conflict = ""
         try:
-            await programmes.update_milestone(actor, slug, milestone, data, _version(version))
+            await programmes.update_milestone(actor, slug, milestone, data, form_version(version))
             path = request.app.route_reverse("programme", slug=slug)
             return redirect(f"{path}?notice=milestone-saved#milestone-{milestone}")
         except ValidationFailed as exc:
@@ -339,7 +329,9 @@ class ProgrammePages(Controller):
     ) -> Response:
         version = _single(await form_data(request), ["version"]).get("version", "")
         try:
-            await programmes.remove_milestone(actor_of(request), slug, milestone, _version(version))
+            await programmes.remove_milestone(
+                actor_of(request), slug, milestone, form_version(version)
+            )
         except ValidationFailed as exc:
             raise ValidationFailed(exc.fields, " ".join(exc.fields.values())) from exc
         return redirect(request.app.route_reverse("programme", slug=slug), "milestone-removed")

@@ -10,7 +10,6 @@ the fields and the input kept; success redirects (303) to the page with a notice
 from __future__ import annotations
 
 import contextlib
-import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -35,6 +34,7 @@ from registry.web.pages.common import (
     actor_of,
     as_list,
     form_data,
+    form_version,
     page,
     said,
     signed_in_actor,
@@ -75,17 +75,6 @@ ACTION_ORDER = [
     "lot",
     "reason",
 ]
-# A version is digits 0-9 only: str.isdigit() also takes "²", which int() refuses.
-VERSION_RE = re.compile(r"[0-9]{1,9}")
-
-
-def _version(raw: Any) -> int | None:
-    """The version a form carries, or None when it is not a whole number (the service then
-    refuses the change, naming the version field, once it knows who is acting)."""
-    raw = raw[-1] if isinstance(raw, list) and raw else raw
-    if isinstance(raw, str) and VERSION_RE.fullmatch(raw.strip()):
-        return int(raw)
-    return None
 
 
 @contextlib.contextmanager
@@ -416,7 +405,7 @@ class SolutionPages(Controller):
         errors: dict[str, str] = {}
         conflict = ""
         try:
-            saved = await catalogue.update_solution(actor, slug, data, _version(version))
+            saved = await catalogue.update_solution(actor, slug, data, form_version(version))
             return said(
                 request,
                 request.app.route_reverse("solution", slug=saved.slug),
@@ -445,7 +434,7 @@ class SolutionPages(Controller):
     async def publish(self, request: Request, slug: FromPath[str]) -> Redirect:
         version = (await form_data(request)).get("version", "")
         with _refusal_in_words():
-            view = await catalogue.publish_solution(actor_of(request), slug, _version(version))
+            view = await catalogue.publish_solution(actor_of(request), slug, form_version(version))
         return said(
             request,
             request.app.route_reverse("solution", slug=slug),
@@ -488,7 +477,7 @@ class SolutionPages(Controller):
         form = await form_data(request)
         try:
             view = await catalogue.retire_solution(
-                actor_of(request), slug, _version(form.get("version", "")), form.get("reason")
+                actor_of(request), slug, form_version(form.get("version", "")), form.get("reason")
             )
         except ValidationFailed as exc:
             if "reason" not in exc.fields:  # an odd version: nothing on the page to fix

@@ -27,13 +27,12 @@ from registry.interchange import proposals
 from registry.interchange.importing import ImportRefused, import_publiccode
 from registry.interchange.yaml12 import MAX_BYTES
 from registry.organisations import organisation_by_slug
-from registry.web.pages.common import actor_of, form_data, page, said, signed_in_actor
+from registry.web.pages.common import actor_of, form_data, form_version, page, said, signed_in_actor
 
 # The largest request an upload form takes: the file's own limit and room for the form's other
 # fields and the multipart framing. A larger request is refused before it is read.
 MAX_UPLOAD_REQUEST = MAX_BYTES + 64 * 1024
 KIB = MAX_BYTES // 1024
-VERSION_RE = re.compile(r"[0-9]{1,9}")
 
 
 def _file_name(upload: UploadFile) -> str:
@@ -68,13 +67,6 @@ async def _close_uploads(request: Request) -> None:
         for value in form.getall(name):
             if isinstance(value, UploadFile):
                 await value.close()
-
-
-def _version(raw: Any) -> int | None:
-    raw = raw[-1] if isinstance(raw, list) and raw else raw
-    if isinstance(raw, str) and VERSION_RE.fullmatch(raw.strip()):
-        return int(raw)
-    return None
 
 
 async def _component(actor: Actor, slug: str) -> catalogue.SolutionView:
@@ -217,7 +209,7 @@ class UploadPages(Controller):
         try:
             data, source, _ = await _uploaded(request)
             report = await import_publiccode(
-                actor, data, into=view.slug, version=_version(fields.get("version")),
+                actor, data, into=view.slug, version=form_version(fields.get("version")),
                 source=source,
             )  # fmt: skip
         except ImportRefused as exc:
