@@ -23,7 +23,7 @@ from registry.tables import (
     ProcurementDetail,
     SignalSent,
 )
-from registry.web.templating import long_date
+from registry.wording import long_date
 
 MONTHS_BEFORE = (6, 3, 1)
 _NOT_CURRENT = ["draft", "retired"]

@@ -29,7 +29,7 @@ from registry.tables import (
     Sponsorship,
     SupplyRoute,
 )
-from registry.web.templating import label, long_date, money
+from registry.wording import label, long_date, money
 
 if TYPE_CHECKING:
     from registry.changes import Change

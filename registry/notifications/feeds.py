@@ -19,7 +19,7 @@ from registry.organisations import organisation_by_slug
 from registry.programmes.dashboard import FRAMEWORK_HORIZON
 from registry.programmes.progress import programme_row
 from registry.tables import AuditEvent, ProcurementDetail, Solution
-from registry.web.templating import label, long_date
+from registry.wording import label, long_date
 from search import SearchResult
 
 FEED_SIZE = 50
