@@ -64,6 +64,9 @@ _USED_EVERY = dt.timedelta(minutes=1)
 
 RATE_WINDOW = dt.timedelta(minutes=1)
 IDEMPOTENCY_LIFETIME = dt.timedelta(hours=24)
+# A claim on a key whose request never finished (its process died before answering) may be taken
+# over after this long: far longer than any write takes, short enough that a retry soon succeeds.
+UNFINISHED_CLAIM = dt.timedelta(seconds=60)
 MAX_IDEMPOTENCY_KEY = 200
 MAX_IDEMPOTENCY_KEYS = 10_000  # per token, in one lifetime
 MAX_KEPT_ANSWER = 256 * 1024  # bytes
@@ -407,7 +410,9 @@ async def reserve_idempotency(token_id: int, key: str, request_hash: str) -> Kep
     """The answer kept for this token's earlier request with `key`, or None when this is the
     first: the key is then reserved until `keep_answer` (or `release_idempotency`). The same
     key with a different request is refused (422), and one whose first request is still being
-    handled answers 409, so two retries racing each other do the work once."""
+    handled answers 409, so two retries racing each other do the work once. A claim left by a
+    request that never finished (older than `UNFINISHED_CLAIM`) is taken over by the next
+    retry."""
     _check_key(key)
     now = dt.datetime.now(dt.UTC)
     await ApiIdempotency.delete().where(ApiIdempotency.created_at < now - IDEMPOTENCY_LIFETIME)
@@ -440,8 +445,25 @@ async def reserve_idempotency(token_id: int, key: str, request_hash: str) -> Kep
             {"Idempotency-Key": "This Idempotency-Key was already used for a different request"}
         )
     if kept["status"] == 0:
+        if kept["created_at"] < now - UNFINISHED_CLAIM and await _take_over(kept["id"], now):
+            return None
         raise Conflict("The first request with this Idempotency-Key is still being handled")
     return KeptAnswer(kept["status"], kept["body"].encode())
+
+
+async def _take_over(row_id: int, now: dt.datetime) -> bool:
+    """Claim anew a key whose first request never finished: one retry wins (the update is
+    conditional on the claim still being the stale one), any other still sees it in progress."""
+    taken = (
+        await ApiIdempotency.update({ApiIdempotency.created_at: now})
+        .where(
+            (ApiIdempotency.id == row_id)
+            & (ApiIdempotency.status == 0)
+            & (ApiIdempotency.created_at < now - UNFINISHED_CLAIM)
+        )
+        .returning(ApiIdempotency.id)
+    )
+    return bool(taken)
 
 
 async def keep_answer(token_id: int, key: str, status: int, body: bytes) -> None:

@@ -106,6 +106,13 @@ def acting(scope: str):
     return guard
 
 
+def request_digest(method: str, path: str, body: msgspec.Struct) -> str:
+    """What makes two requests under one key the same request: method, path and body read."""
+    return hashlib.sha256(
+        method.encode() + b" " + path.encode() + b"\n" + msgspec.json.encode(body)
+    ).hexdigest()
+
+
 async def idempotent(
     request: Request,
     key: str | None,
@@ -117,13 +124,7 @@ async def idempotent(
     if key is None:
         return Response(await work(), status_code=status)
     token = token_of(request)
-    digest = hashlib.sha256(
-        request.method.encode()
-        + b" "
-        + request.url.path.encode()
-        + b"\n"
-        + msgspec.json.encode(body)
-    ).hexdigest()
+    digest = request_digest(request.method, request.url.path, body)
     kept = await tokens.reserve_idempotency(token.token_id, key, digest)
     if kept is not None:
         return Response(
