@@ -351,27 +351,37 @@ async def count_request(token_id: int, kind: str, limit: int) -> RateState:
     any number of server processes never pass the limit together."""
     key = f"{token_id}:{kind}"
     now = dt.datetime.now(dt.UTC)
-    # One transaction, so that on SQLite the write lock is taken once, not once a statement.
-    async with db.transaction():
-        await ApiRateLimit.insert(
-            ApiRateLimit(key=key, requests=0, window_started_at=now)
-        ).on_conflict(target=ApiRateLimit.key, action="DO NOTHING")
-        await ApiRateLimit.update(
-            {ApiRateLimit.requests: 0, ApiRateLimit.window_started_at: now}
-        ).where((ApiRateLimit.key == key) & (ApiRateLimit.window_started_at <= now - RATE_WINDOW))
-        counted = (
-            await ApiRateLimit.update({ApiRateLimit.requests: ApiRateLimit.requests + 1})
-            .where((ApiRateLimit.key == key) & (ApiRateLimit.requests < limit))
-            .returning(ApiRateLimit.requests, ApiRateLimit.window_started_at)
-        )
-        row = (
-            counted[0]
-            if counted
-            else await ApiRateLimit.select(ApiRateLimit.requests, ApiRateLimit.window_started_at)
-            .where(ApiRateLimit.key == key)
-            .first()
-        )
+    ended = now - RATE_WINDOW
+    # One statement (an upsert that starts a new window or counts within this one, and counts
+    # nothing once the window is full): on SQLite the write lock is held for one statement, not
+    # for a transaction of several, which every other writer would queue behind.
+    counted = await ApiRateLimit.raw(
+        "INSERT INTO api_rate_limit (key, requests, window_started_at) VALUES ({}, 1, {}) "
+        "ON CONFLICT (key) DO UPDATE SET "
+        "requests = CASE WHEN api_rate_limit.window_started_at <= {} THEN 1 "
+        "ELSE api_rate_limit.requests + 1 END, "
+        "window_started_at = CASE WHEN api_rate_limit.window_started_at <= {} THEN {} "
+        "ELSE api_rate_limit.window_started_at END "
+        "WHERE api_rate_limit.window_started_at <= {} OR api_rate_limit.requests < {} "
+        "RETURNING requests, window_started_at",
+        key,
+        now,
+        ended,
+        ended,
+        now,
+        ended,
+        limit,
+    )
+    row = (
+        counted[0]
+        if counted
+        else await ApiRateLimit.select(ApiRateLimit.requests, ApiRateLimit.window_started_at)
+        .where(ApiRateLimit.key == key)
+        .first()
+    )
     started = row["window_started_at"]
+    if isinstance(started, str):  # SQLite answers RETURNING with the stored text
+        started = dt.datetime.fromisoformat(started)
     if started.tzinfo is None:
         started = started.replace(tzinfo=dt.UTC)
     reset = max(1, int((started + RATE_WINDOW - now).total_seconds() + 0.999))
