@@ -71,15 +71,25 @@ def _ranked(rows: list[dict], words: list[str], key: str) -> list[Named]:
     return [Named(row["slug"], row[key]) for row in sorted(rows, key=rank)[:SHOWN]]
 
 
+def organisations_named(text: str) -> Combinable | None:
+    """The condition on organisations that `text` names (every word of it begins a word of the
+    name, or it is the identifier), or None when it has no words."""
+    words = words_of(text)
+    if not words:
+        return None
+    by_name = reduce(and_, (_begins_a_word(Organisation.name, w) for w in words))
+    identifier = text.strip() if _IDENTIFIER.fullmatch(text.strip()) else None
+    if identifier:
+        by_name = by_name | WhereRaw("lower(org_id) = {}", identifier.casefold())
+    return by_name
+
+
 async def named_like(text: str) -> NamedMatches:
     """The organisations and programmes the words of `text` name; nothing for no words."""
     words = words_of(text)
-    identifier = text.strip() if _IDENTIFIER.fullmatch(text.strip()) else None
-    if not words:
+    by_name = organisations_named(text)
+    if by_name is None:
         return NamedMatches([], [])
-    by_name = reduce(and_, (_begins_a_word(Organisation.name, w) for w in words))
-    if identifier:
-        by_name = by_name | WhereRaw("lower(org_id) = {}", identifier.casefold())
     organisations = (
         await Organisation.select(Organisation.slug, Organisation.name)
         .where(by_name)

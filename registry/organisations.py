@@ -17,6 +17,7 @@ from piccolo.query.functions.aggregate import Count
 
 from registry import audit, changes, db, markdown
 from registry.errors import NotFound, ValidationFailed
+from registry.finding import organisations_named
 from registry.tables import Adoption, Organisation, Solution
 from registry.validation import Checker
 from registry.vocabulary import ORGANISATION_KINDS
@@ -25,6 +26,7 @@ if TYPE_CHECKING:
     from registry.accounts import Actor
     from registry.catalogue.views import InterestIn, PledgeTo, SolutionRef, Use
 
+MAX_NAME_QUERY = 200  # characters of a name looked for in the list
 LIST_COLUMNS = (
     Organisation.id,
     Organisation.slug,
@@ -51,10 +53,16 @@ class OrganisationSummary:
 
 
 async def list_organisations(
-    *, kind: str | None = None, page: int = 1, per_page: int = 20
+    *, kind: str | None = None, name: str | None = None, page: int = 1, per_page: int = 20
 ) -> tuple[list[OrganisationSummary], int]:
-    """Organisations by name, a page at a time (of one kind, if given), with the total."""
+    """Organisations by name, a page at a time (of one kind, and named like `name`, if given:
+    as the search box names them), with the total."""
     where = Organisation.kind == kind if kind else None
+    if name and name.strip():
+        named = organisations_named(name)
+        if named is None:  # no words to look for: nothing is named
+            return [], 0
+        where = named if where is None else where & named
     count_query = Organisation.count()
     query = Organisation.select(*LIST_COLUMNS)
     if where is not None:

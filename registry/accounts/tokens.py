@@ -64,6 +64,9 @@ _USED_EVERY = dt.timedelta(minutes=1)
 
 RATE_WINDOW = dt.timedelta(minutes=1)
 IDEMPOTENCY_LIFETIME = dt.timedelta(hours=24)
+# A claim on a key whose request never finished (its process died before answering) may be taken
+# over after this long: far longer than any write takes, short enough that a retry soon succeeds.
+UNFINISHED_CLAIM = dt.timedelta(seconds=60)
 MAX_IDEMPOTENCY_KEY = 200
 MAX_IDEMPOTENCY_KEYS = 10_000  # per token, in one lifetime
 MAX_KEPT_ANSWER = 256 * 1024  # bytes
@@ -348,27 +351,37 @@ async def count_request(token_id: int, kind: str, limit: int) -> RateState:
     any number of server processes never pass the limit together."""
     key = f"{token_id}:{kind}"
     now = dt.datetime.now(dt.UTC)
-    # One transaction, so that on SQLite the write lock is taken once, not once a statement.
-    async with db.transaction():
-        await ApiRateLimit.insert(
-            ApiRateLimit(key=key, requests=0, window_started_at=now)
-        ).on_conflict(target=ApiRateLimit.key, action="DO NOTHING")
-        await ApiRateLimit.update(
-            {ApiRateLimit.requests: 0, ApiRateLimit.window_started_at: now}
-        ).where((ApiRateLimit.key == key) & (ApiRateLimit.window_started_at <= now - RATE_WINDOW))
-        counted = (
-            await ApiRateLimit.update({ApiRateLimit.requests: ApiRateLimit.requests + 1})
-            .where((ApiRateLimit.key == key) & (ApiRateLimit.requests < limit))
-            .returning(ApiRateLimit.requests, ApiRateLimit.window_started_at)
-        )
-        row = (
-            counted[0]
-            if counted
-            else await ApiRateLimit.select(ApiRateLimit.requests, ApiRateLimit.window_started_at)
-            .where(ApiRateLimit.key == key)
-            .first()
-        )
+    ended = now - RATE_WINDOW
+    # One statement (an upsert that starts a new window or counts within this one, and counts
+    # nothing once the window is full): on SQLite the write lock is held for one statement, not
+    # for a transaction of several, which every other writer would queue behind.
+    counted = await ApiRateLimit.raw(
+        "INSERT INTO api_rate_limit (key, requests, window_started_at) VALUES ({}, 1, {}) "
+        "ON CONFLICT (key) DO UPDATE SET "
+        "requests = CASE WHEN api_rate_limit.window_started_at <= {} THEN 1 "
+        "ELSE api_rate_limit.requests + 1 END, "
+        "window_started_at = CASE WHEN api_rate_limit.window_started_at <= {} THEN {} "
+        "ELSE api_rate_limit.window_started_at END "
+        "WHERE api_rate_limit.window_started_at <= {} OR api_rate_limit.requests < {} "
+        "RETURNING requests, window_started_at",
+        key,
+        now,
+        ended,
+        ended,
+        now,
+        ended,
+        limit,
+    )
+    row = (
+        counted[0]
+        if counted
+        else await ApiRateLimit.select(ApiRateLimit.requests, ApiRateLimit.window_started_at)
+        .where(ApiRateLimit.key == key)
+        .first()
+    )
     started = row["window_started_at"]
+    if isinstance(started, str):  # SQLite answers RETURNING with the stored text
+        started = dt.datetime.fromisoformat(started)
     if started.tzinfo is None:
         started = started.replace(tzinfo=dt.UTC)
     reset = max(1, int((started + RATE_WINDOW - now).total_seconds() + 0.999))
@@ -407,7 +420,9 @@ async def reserve_idempotency(token_id: int, key: str, request_hash: str) -> Kep
     """The answer kept for this token's earlier request with `key`, or None when this is the
     first: the key is then reserved until `keep_answer` (or `release_idempotency`). The same
     key with a different request is refused (422), and one whose first request is still being
-    handled answers 409, so two retries racing each other do the work once."""
+    handled answers 409, so two retries racing each other do the work once. A claim left by a
+    request that never finished (older than `UNFINISHED_CLAIM`) is taken over by the next
+    retry."""
     _check_key(key)
     now = dt.datetime.now(dt.UTC)
     await ApiIdempotency.delete().where(ApiIdempotency.created_at < now - IDEMPOTENCY_LIFETIME)
@@ -440,8 +455,25 @@ async def reserve_idempotency(token_id: int, key: str, request_hash: str) -> Kep
             {"Idempotency-Key": "This Idempotency-Key was already used for a different request"}
         )
     if kept["status"] == 0:
+        if kept["created_at"] < now - UNFINISHED_CLAIM and await _take_over(kept["id"], now):
+            return None
         raise Conflict("The first request with this Idempotency-Key is still being handled")
     return KeptAnswer(kept["status"], kept["body"].encode())
+
+
+async def _take_over(row_id: int, now: dt.datetime) -> bool:
+    """Claim anew a key whose first request never finished: one retry wins (the update is
+    conditional on the claim still being the stale one), any other still sees it in progress."""
+    taken = (
+        await ApiIdempotency.update({ApiIdempotency.created_at: now})
+        .where(
+            (ApiIdempotency.id == row_id)
+            & (ApiIdempotency.status == 0)
+            & (ApiIdempotency.created_at < now - UNFINISHED_CLAIM)
+        )
+        .returning(ApiIdempotency.id)
+    )
+    return bool(taken)
 
 
 async def keep_answer(token_id: int, key: str, status: int, body: bytes) -> None:

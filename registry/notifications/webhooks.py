@@ -128,20 +128,28 @@ async def refused_destination(url: str, settings: Settings) -> str | None:
     """Why a call may not go to `url` now, or None. Outside development the address must be
     https and every address its host resolves to public (no loopback, private, link-local or
     reserved networks: the registry's own neighbours are not for others to reach)."""
+    return (await checked_destination(url, settings))[0]
+
+
+async def checked_destination(url: str, settings: Settings) -> tuple[str | None, str | None]:
+    """Why a call may not go to `url` now (or None), and the address checked, which the call
+    then connects to: the name is not looked up again, so it cannot answer a public address to
+    the check and a private one to the call (DNS rebinding). In development, where any address
+    may be called, nothing is checked or pinned."""
     parts = urlsplit(url)
     if settings.is_development:
-        return None
+        return None, None
     if parts.scheme != "https":
-        return "must start with https://"
+        return "must start with https://", None
     try:
         found = await asyncio.get_running_loop().getaddrinfo(
             parts.hostname, parts.port or 443, type=socket.SOCK_STREAM
         )
     except (OSError, UnicodeError):
-        return f"names a host that cannot be found ({parts.hostname})"
+        return f"names a host that cannot be found ({parts.hostname})", None
     if not found or not all(_is_public(info[4][0]) for info in found):
-        return "must be on the public internet, not a private, loopback or local address"
-    return None
+        return "must be on the public internet, not a private, loopback or local address", None
+    return None, found[0][4][0].split("%", 1)[0]
 
 
 def _url_problem(url: str, settings: Settings) -> str | None:
@@ -577,12 +585,23 @@ async def _body_of(row: dict, settings: Settings) -> bytes:
     return body.encode()
 
 
-async def _call(url: str, headers: dict[str, str], body: bytes, seconds: int) -> tuple[int, str]:
-    """POST once: the status and the start of the answer. Never follows a redirect."""
+async def _call(
+    url: str, headers: dict[str, str], body: bytes, seconds: int, address: str | None = None
+) -> tuple[int, str]:
+    """POST once: the status and the start of the answer. Never follows a redirect. Given the
+    `address` checked, connects to it, while the request (its Host, and TLS's server name and
+    certificate check) still names the host of `url`."""
     limits = httpx.Timeout(seconds, connect=seconds)
+    target, extensions = httpx.URL(url), {}
+    if address is not None:
+        headers = {**headers, "Host": target.netloc.decode("ascii")}
+        extensions = {"sni_hostname": target.raw_host.decode("ascii")}
+        target = target.copy_with(host=address)
     async with (
         httpx.AsyncClient(follow_redirects=False, timeout=limits, trust_env=False) as client,
-        client.stream("POST", url, content=body, headers=headers) as response,
+        client.stream(
+            "POST", target, content=body, headers=headers, extensions=extensions
+        ) as response,
     ):
         kept = bytearray()
         async for chunk in response.aiter_raw():
@@ -607,13 +626,13 @@ async def _send_one(row: dict, settings: Settings, now: dt.datetime) -> str:
         SIGNATURE_HEADER: signature(endpoint_secret(settings.secret_key, row["salt"]), stamp, body),
     }
     status: int | None = None
-    refused = await refused_destination(row["url"], settings)
+    refused, address = await checked_destination(row["url"], settings)
     if refused:
         error = f"not called: the address {refused}"
     else:
         try:
             status, answer = await asyncio.wait_for(
-                _call(row["url"], headers, body, settings.webhook_timeout),
+                _call(row["url"], headers, body, settings.webhook_timeout, address),
                 timeout=settings.webhook_timeout * 3,
             )
         except (TimeoutError, httpx.HTTPError, OSError) as exc:

@@ -29,6 +29,7 @@ from registry import db, indexing
 from registry.catalogue import synonyms
 from registry.config import Settings, get_settings
 from registry.web.api import API_CONTROLLERS
+from registry.web.api.common import allow_every_method
 from registry.web.api.schemas import Health, Outbox
 from registry.web.errors import EXCEPTION_HANDLERS
 from registry.web.pages import PAGE_CONTROLLERS
@@ -176,7 +177,7 @@ def create_app(
         on_shutdown=[shutdown],
         after_response=_nudge_after_writes,
         middleware=[identity_middleware(settings)],
-        before_send=[add_security_headers],
+        before_send=[add_security_headers, allow_every_method],
         csrf_config=CSRFConfig(
             secret=settings.secret_key,
             cookie_name=csrf_cookie_name(settings),

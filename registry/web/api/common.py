@@ -17,9 +17,12 @@ from typing import Annotated, Any
 import msgspec
 from litestar import MediaType, Request, Response
 from litestar.connection import ASGIConnection
+from litestar.datastructures import MutableScopeHeaders
 from litestar.handlers.base import BaseRouteHandler
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import HeaderParameter
+from litestar.routes import HTTPRoute
+from litestar.types import Message, Scope
 
 from registry.accounts import ANONYMOUS, Actor, tokens
 from registry.accounts.tokens import TokenActor
@@ -103,6 +106,13 @@ def acting(scope: str):
     return guard
 
 
+def request_digest(method: str, path: str, body: msgspec.Struct) -> str:
+    """What makes two requests under one key the same request: method, path and body read."""
+    return hashlib.sha256(
+        method.encode() + b" " + path.encode() + b"\n" + msgspec.json.encode(body)
+    ).hexdigest()
+
+
 async def idempotent(
     request: Request,
     key: str | None,
@@ -114,13 +124,7 @@ async def idempotent(
     if key is None:
         return Response(await work(), status_code=status)
     token = token_of(request)
-    digest = hashlib.sha256(
-        request.method.encode()
-        + b" "
-        + request.url.path.encode()
-        + b"\n"
-        + msgspec.json.encode(body)
-    ).hexdigest()
+    digest = request_digest(request.method, request.url.path, body)
     kept = await tokens.reserve_idempotency(token.token_id, key, digest)
     if kept is not None:
         return Response(
@@ -136,3 +140,33 @@ async def idempotent(
         raise
     await tokens.keep_answer(token.token_id, key, status, answer)
     return Response(answer, status_code=status, media_type=MediaType.JSON)
+
+
+async def allow_every_method(message: Message, scope: Scope) -> None:
+    """A `before_send` hook: the `Allow` of Litestar's automatic answer to OPTIONS names every
+    method of the path. Litestar builds that answer with the first handlers registered for a
+    path and keeps it when more are added to the path later (a write beside a read), so it
+    would leave those out; the route itself knows them all."""
+    if message["type"] != "http.response.start" or scope.get("method") != "OPTIONS":
+        return
+    headers = MutableScopeHeaders.from_message(message)
+    template = scope.get("path_template")
+    if "allow" not in headers or template is None:
+        return
+    app = scope["litestar_app"]
+    methods = _methods_of(app).get(template)
+    if methods:
+        headers["allow"] = ", ".join(sorted(methods))
+
+
+def _methods_of(app) -> dict[str, set[str]]:
+    """Each path's methods, as the app's routes have them (read once per app)."""
+    known = getattr(app.state, "_methods_of_paths", None)
+    if known is None:
+        known = {
+            route.path_format: set(route.methods)
+            for route in app.routes
+            if isinstance(route, HTTPRoute)
+        }
+        app.state._methods_of_paths = known
+    return known

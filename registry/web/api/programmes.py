@@ -15,7 +15,7 @@ from litestar import Controller, Request, get, post, put
 from litestar.params import FromPath, JSONBody, QueryParameter
 
 from registry import history, programmes
-from registry.errors import ValidationFailed
+from registry.indexing.documents import fold
 from registry.programmes import ProgrammeView
 from registry.web.api import requests, schemas
 from registry.web.api.common import (
@@ -29,12 +29,21 @@ from registry.web.api.common import (
     error,
     token_of,
 )
-from registry.web.api.read import _as_given, _name, _solution_ref
+from registry.web.api.read import (
+    _NOT_NULL,
+    MAX_VALUE_LENGTH,
+    Page,
+    PerPage,
+    _as_given,
+    _name,
+    _one_value,
+    _solution_ref,
+    listing,
+)
 
 NOT_FOUND = error("Nothing has that slug")
 INVALID = error("A parameter is not valid: `fields` names each one with the reason")
 READ_RESPONSES = {400: error("The request could not be read"), 404: NOT_FOUND, **TOKEN_RESPONSES}
-LIST_RESPONSES = {400: error("The request could not be read"), 422: INVALID, **TOKEN_RESPONSES}
 HistoryPageNumber = Annotated[
     int,
     QueryParameter(
@@ -148,32 +157,42 @@ class ProgrammesApi(Controller):
     path = "/api/v1/programmes"
     tags = ["programmes"]
 
-    @get("/", summary="List programmes", responses=LIST_RESPONSES, security=READ_SECURITY)
+    @listing("List programmes, by title")
     async def list(
         self,
         request: Request,
+        page: Page = 1,
+        per_page: PerPage = 20,
         status: Annotated[
             schemas.ProgrammeStatus | None,  # type: ignore[name-defined]
             QueryParameter(
                 description="Only programmes with this status",
-                schema_extra={
-                    "type": "string",
-                    "enum": list(schemas.PROGRAMME_STATUSES),
-                    "oneOf": None,
-                },
+                schema_extra=_one_value(schemas.ProgrammeStatus),
+            ),
+        ] = None,
+        owner: Annotated[
+            str | None,
+            QueryParameter(
+                max_length=MAX_VALUE_LENGTH,
+                description="Only programmes this organisation (slug) runs",
+                schema_extra=_NOT_NULL["string"],
             ),
         ] = None,
     ) -> schemas.ProgrammePage:
-        _as_given(request, ())  # each parameter once
-        given = request.query_params.get("status")
-        if given is not None and given not in schemas.PROGRAMME_STATUSES:
-            # as written: Litestar would read `status=null` as no status
-            raise ValidationFailed(
-                {"status": f"status must be one of: {', '.join(schemas.PROGRAMME_STATUSES)}"}
-            )
-        views = await programmes.list_programmes()
-        items = [programme_item(v) for v in views if status is None or v.status == status]
-        return schemas.ProgrammePage(items=items, total=len(items))
+        _as_given(request, {"status": schemas.PROGRAMME_STATUSES})
+        views = [
+            view
+            for view in await programmes.list_programmes()
+            if (status is None or view.status == status)
+            and (owner is None or fold(view.owner.slug) == fold(owner))
+        ]
+        start = (page - 1) * per_page
+        return schemas.ProgrammePage(
+            items=[programme_item(v) for v in views[start : start + per_page]],
+            total=len(views),
+            page=page,
+            per_page=per_page,
+        )
 
     @get(
         "/{slug:str}",

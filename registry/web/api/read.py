@@ -8,10 +8,13 @@ come out in the one error shape of `registry.web.errors`.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import replace
 from typing import Annotated, Literal, get_args, get_origin
 
 from litestar import Controller, Request, get
 from litestar.datastructures import State
+from litestar.di import NamedDependency, Provide
 from litestar.exceptions import ServiceUnavailableException as ServiceUnavailable
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.openapi.spec import OpenAPIType, Schema
@@ -19,6 +22,7 @@ from litestar.params import FromPath, QueryParameter
 
 from registry import catalogue, organisations
 from registry.accounts import ANONYMOUS, Actor
+from registry.catalogue import listing as listing_of
 from registry.catalogue import searching
 from registry.catalogue.kinds import KINDS
 from registry.catalogue.views import (
@@ -31,7 +35,7 @@ from registry.catalogue.views import (
 from registry.errors import ValidationFailed
 from registry.organisations import OrganisationSummary
 from registry.web.api import schemas
-from registry.web.api.common import TOKEN_RESPONSES
+from registry.web.api.common import READ_SECURITY, TOKEN_RESPONSES
 from registry.web.api.schemas import (
     Characteristic,
     OrganisationKind,
@@ -40,7 +44,7 @@ from registry.web.api.schemas import (
     SolutionStatus,
     Sort,
 )
-from search import MAX_TOTAL_HITS, Hit
+from search import MAX_TOTAL_HITS, Hit, SearchUnavailable
 
 
 def actor_of(request: Request) -> Actor:
@@ -63,21 +67,47 @@ INVALID = _error("A parameter is not valid: `fields` names each one with the rea
 NOT_FOUND = _error("Nothing has that slug (drafts exist only for their owners)")
 LIST_RESPONSES = {400: UNREADABLE, 422: INVALID, **TOKEN_RESPONSES}
 DETAIL_RESPONSES = {400: UNREADABLE, 404: NOT_FOUND, **TOKEN_RESPONSES}
+SEARCH_DOWN = _error(
+    "The search engine is unavailable; /api/v1/solutions still lists without q, by title"
+)
+SEARCH_DOWN_MESSAGE = (
+    "Search is unavailable just now; the catalogue can still be listed at /api/v1/solutions "
+    "without q, in title order"
+)
 
 
-def _as_given(request: Request, choices: tuple[str, ...]) -> None:
-    """The list endpoints' parameters are each given once, and `kind` is one of `choices` as
-    written: Litestar would take the first of repeated values, and read `kind=null` as no kind."""
+def _as_given(
+    request: Request,
+    choices: Mapping[str, tuple[str, ...]] | None = None,
+    once: tuple[str, ...] | None = None,
+) -> None:
+    """A list's parameters (or those named in `once`) are each given once, and each named in
+    `choices` is one of them as written: Litestar would take the first of repeated values, and
+    read `kind=null` as no kind."""
     problems = {
         name: f"{name} can be given only once"
         for name in request.query_params
-        if len(request.query_params.getall(name)) > 1
+        if (once is None or name in once) and len(request.query_params.getall(name)) > 1
     }
-    kind = request.query_params.get("kind")
-    if "kind" not in problems and kind is not None and kind not in choices:
-        problems["kind"] = f"kind must be one of: {', '.join(choices)}"
+    for name, allowed in (choices or {}).items():
+        value = request.query_params.get(name)
+        if name not in problems and value is not None and value not in allowed:
+            problems[name] = f"{name} must be one of: {', '.join(allowed)}"
     if problems:
         raise ValidationFailed(problems, "; ".join(problems.values()))
+
+
+def listing(summary: str, description: str | None = None, **extra):
+    """A list endpoint: anyone reads it (a token reads as its person), its refusals are the
+    lists' (422 naming each bad parameter)."""
+    return get(
+        "/",
+        summary=summary,
+        description=description,
+        responses={**LIST_RESPONSES, **extra.pop("responses", {})},
+        security=READ_SECURITY,
+        **extra,
+    )
 
 
 def _solution_ref(ref: SolutionRef) -> schemas.SolutionRef:
@@ -147,11 +177,90 @@ def _details(view: SolutionView) -> object:
     return schemas.DETAILS[view.kind](**values)
 
 
+MAX_VALUES = searching.MAX_VALUES
+MAX_VALUE_LENGTH = searching.MAX_VALUE_LENGTH
+
+
+# A query parameter left out is how a request says "none"; Litestar would add null to the
+# schema of an optional one, but a query string has no null to send.
+_NOT_NULL = {"string": {"oneOf": None, "type": OpenAPIType.STRING}}
+
+
+def _one_value(choice) -> dict:
+    return {"type": OpenAPIType.STRING, "enum": list(get_args(choice)), "oneOf": None}
+
+
+def _values(description: str, item=str):
+    """A filter given any number of times. Its schema is a plain array of strings: leaving the
+    parameter out is how a query says "no filter", so null (which Litestar would add for the
+    optional type) is no value of it."""
+    allowed = get_args(item) if get_origin(item) is Literal else ()
+    values = (
+        Schema(type=OpenAPIType.STRING, enum=list(allowed))
+        if allowed
+        else Schema(type=OpenAPIType.STRING, max_length=MAX_VALUE_LENGTH)
+    )
+    return Annotated[
+        list[item] | None,  # type: ignore[valid-type]
+        QueryParameter(
+            description=f"{description} Repeat to allow several values.",
+            max_items=MAX_VALUES,
+            schema_extra={"oneOf": None, "type": OpenAPIType.ARRAY, "items": values},
+        ),
+    ]
+
+
+# Free-text filter values: each at most MAX_VALUE_LENGTH characters, as given.
+FreeValue = Annotated[str, QueryParameter(max_length=MAX_VALUE_LENGTH)]
+
+Query = Annotated[
+    str | None,
+    QueryParameter(
+        max_length=searching.MAX_QUERY_LENGTH,
+        description="Words to look for",
+        schema_extra=_NOT_NULL["string"],
+    ),
+]
+SortParameter = Annotated[
+    Sort | None,
+    QueryParameter(
+        description="Order of results: relevance when q is given, else title",
+        schema_extra=_one_value(Sort),
+    ),
+]
+
+
+def search_parameters(
+    request: Request,
+    q: Query = None,
+    kind: _values("Only solutions of this kind.", SolutionKind) = None,
+    status: _values("Only solutions with this status.", SolutionStatus) = None,
+    service_area: _values("Only solutions for this service area.", ServiceArea) = None,
+    characteristic: _values(
+        "Only solutions supporting this characteristic.", Characteristic
+    ) = None,
+    owner: _values("Only solutions this organisation (slug) owns.", FreeValue) = None,
+    licence: _values("Only components under this licence (SPDX).", FreeValue) = None,
+    adopted_by: _values("Only solutions this organisation (slug) uses.", FreeValue) = None,
+    interested: _values(
+        "Only solutions this organisation (slug) is interested in.", FreeValue
+    ) = None,
+    sort: SortParameter = None,
+) -> dict[str, list[str]]:
+    """The parameters of a search of the catalogue, shared by `/api/v1/search` and the
+    solutions' list: declared here so both document and type them alike, read (every value as
+    given) by `searching.parse`, which folds them and refuses what it does not know."""
+    return {name: request.query_params.getall(name) for name in request.query_params}
+
+
+SEARCH_PARAMETERS = {"searched": Provide(search_parameters, sync_to_thread=False)}
+
+
 class OrganisationsApi(Controller):
     path = "/api/v1/organisations"
     tags = ["organisations"]
 
-    @get("/", summary="List organisations", responses=LIST_RESPONSES)
+    @listing("List organisations, by name")
     async def list(
         self,
         request: Request,
@@ -161,10 +270,21 @@ class OrganisationsApi(Controller):
             OrganisationKind | None,
             QueryParameter(description="Only this kind", schema_extra=_one_value(OrganisationKind)),
         ] = None,
+        q: Annotated[
+            str | None,
+            QueryParameter(
+                max_length=organisations.MAX_NAME_QUERY,
+                description=(
+                    "Only organisations with a word of their name beginning with each word "
+                    "given (any case), or whose identifier (GB-LAS-GLG) it is"
+                ),
+                schema_extra=_NOT_NULL["string"],
+            ),
+        ] = None,
     ) -> schemas.OrganisationPage:
-        _as_given(request, get_args(OrganisationKind))
+        _as_given(request, {"kind": get_args(OrganisationKind)})
         rows, total = await organisations.list_organisations(
-            kind=kind, page=page, per_page=per_page
+            kind=kind, name=q, page=page, per_page=per_page
         )
         return schemas.OrganisationPage(
             items=[organisation_item(r) for r in rows], total=total, page=page, per_page=per_page
@@ -221,19 +341,45 @@ class SolutionReadsApi(Controller):
     path = "/api/v1/solutions"
     tags = ["solutions"]
 
-    @get("/", summary="List published solutions", responses=LIST_RESPONSES)
+    @listing(
+        "List published solutions, filtered as search filters them",
+        description=(
+            "Takes every parameter of /api/v1/search, with the same meaning and the same "
+            "refusals (422 naming the parameter): repeat a filter to allow several values (OR); "
+            "different filters combine with AND. Without q, in title order (the default), the "
+            "list is read from the database and every page is reachable. With q, or in another "
+            "order, it is the search's: pages then "
+            f"end within the first {MAX_TOTAL_HITS:,} results (page times per_page above that "
+            "is refused with 422 naming page), and 503 answers while the search engine is "
+            "unavailable."
+        ),
+        dependencies=SEARCH_PARAMETERS,
+        responses={503: SEARCH_DOWN},
+    )
     async def list(
         self,
         request: Request,
+        state: State,
+        searched: NamedDependency[dict[str, list[str]]],
         page: Page = 1,
         per_page: PerPage = 20,
-        kind: Annotated[
-            SolutionKind | None,
-            QueryParameter(description="Only this kind", schema_extra=_one_value(SolutionKind)),
-        ] = None,
     ) -> schemas.SolutionPage:
-        _as_given(request, get_args(SolutionKind))
-        rows, total = await catalogue.list_solutions(kind=kind, page=page, per_page=per_page)
+        paging = ("page", "per_page")
+        _as_given(request, once=paging)
+        asked = searching.parse({k: v for k, v in searched.items() if k not in paging})
+        if not asked.text and asked.sort in listing_of.SORTS:
+            rows, total = await listing_of.list_published(
+                asked.filters, page=page, per_page=per_page
+            )
+        else:
+            asked = searching.parse(searched)  # the search's pages, within its cap
+            query = searching.to_query(asked, shown=())
+            try:
+                result = await state.search_engine.search(replace(query, facets=()))
+            except SearchUnavailable:
+                raise ServiceUnavailable(SEARCH_DOWN_MESSAGE) from None
+            rows = await listing_of.summaries_of([hit.document["slug"] for hit in result.hits])
+            total = result.total
         return schemas.SolutionPage(
             items=[solution_item(r) for r in rows], total=total, page=page, per_page=per_page
         )
@@ -322,43 +468,6 @@ async def solution_detail(actor: Actor, slug: str) -> schemas.SolutionDetail:
     )
 
 
-MAX_VALUES = searching.MAX_VALUES
-MAX_VALUE_LENGTH = searching.MAX_VALUE_LENGTH
-
-
-# A query parameter left out is how a request says "none"; Litestar would add null to the
-# schema of an optional one, but a query string has no null to send.
-_NOT_NULL = {"string": {"oneOf": None, "type": OpenAPIType.STRING}}
-
-
-def _one_value(choice) -> dict:
-    return {"type": OpenAPIType.STRING, "enum": list(get_args(choice)), "oneOf": None}
-
-
-def _values(description: str, item=str):
-    """A filter given any number of times. Its schema is a plain array of strings: leaving the
-    parameter out is how a query says "no filter", so null (which Litestar would add for the
-    optional type) is no value of it."""
-    allowed = get_args(item) if get_origin(item) is Literal else ()
-    values = (
-        Schema(type=OpenAPIType.STRING, enum=list(allowed))
-        if allowed
-        else Schema(type=OpenAPIType.STRING, max_length=MAX_VALUE_LENGTH)
-    )
-    return Annotated[
-        list[item] | None,  # type: ignore[valid-type]
-        QueryParameter(
-            description=f"{description} Repeat to allow several values.",
-            max_items=MAX_VALUES,
-            schema_extra={"oneOf": None, "type": OpenAPIType.ARRAY, "items": values},
-        ),
-    ]
-
-
-# Free-text filter values: each at most MAX_VALUE_LENGTH characters, as given.
-FreeValue = Annotated[str, QueryParameter(max_length=MAX_VALUE_LENGTH)]
-
-
 class SearchApi(Controller):
     path = "/api/v1/search"
     tags = ["search"]
@@ -371,42 +480,14 @@ class SearchApi(Controller):
             "Unknown parameter names are refused with 422. Answers 503 when the search engine "
             "is unavailable."
         ),
-        responses={
-            **LIST_RESPONSES,
-            503: _error("The search engine is unavailable; /api/v1/solutions still lists"),
-        },
+        responses={**LIST_RESPONSES, 503: SEARCH_DOWN},
+        dependencies=SEARCH_PARAMETERS,
     )
     async def search(
         self,
         request: Request,
         state: State,
-        q: Annotated[
-            str | None,
-            QueryParameter(
-                max_length=searching.MAX_QUERY_LENGTH,
-                description="Words to look for",
-                schema_extra=_NOT_NULL["string"],
-            ),
-        ] = None,
-        kind: _values("Only solutions of this kind.", SolutionKind) = None,
-        status: _values("Only solutions with this status.", SolutionStatus) = None,
-        service_area: _values("Only solutions for this service area.", ServiceArea) = None,
-        characteristic: _values(
-            "Only solutions supporting this characteristic.", Characteristic
-        ) = None,
-        owner: _values("Only solutions this organisation (slug) owns.", FreeValue) = None,
-        licence: _values("Only components under this licence (SPDX).", FreeValue) = None,
-        adopted_by: _values("Only solutions this organisation (slug) uses.", FreeValue) = None,
-        interested: _values(
-            "Only solutions this organisation (slug) is interested in.", FreeValue
-        ) = None,
-        sort: Annotated[
-            Sort | None,
-            QueryParameter(
-                description="Order of results: relevance when q is given, else title",
-                schema_extra=_one_value(Sort),
-            ),
-        ] = None,
+        searched: NamedDependency[dict[str, list[str]]],
         page: Annotated[
             int,
             QueryParameter(
@@ -421,15 +502,11 @@ class SearchApi(Controller):
         ] = 1,
         per_page: PerPage = 20,
     ) -> schemas.SearchResults:
-        params = {name: request.query_params.getall(name) for name in request.query_params}
-        asked = searching.parse(params)
+        asked = searching.parse(searched)
         found = await searching.find(state.search_engine, asked)
         result = found.result
         if result is None:
-            raise ServiceUnavailable(
-                "Search is unavailable just now; the catalogue can still be browsed at "
-                "/api/v1/solutions"
-            )
+            raise ServiceUnavailable(SEARCH_DOWN_MESSAGE)
         return schemas.SearchResults(
             hits=[search_hit(hit) for hit in result.hits],
             organisations=[

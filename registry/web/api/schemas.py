@@ -453,6 +453,8 @@ class ProgrammeDetail(ProgrammeItem):
 class ProgrammePage(Struct):
     items: list[ProgrammeItem]
     total: int
+    page: int
+    per_page: int
 
 
 # -- history ----------------------------------------------------------------------------------
