@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from contextlib import asynccontextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -31,6 +32,13 @@ T = TypeVar("T")
 RACE_RETRIES = 8
 
 Job = Callable[[], Awaitable[object]]
+
+# Set while a request whose effect must happen once runs (an API call with an Idempotency-Key):
+# called with each change it writes, inside that change's transaction, so that what records the
+# work as done commits exactly when the work does.
+when_written: ContextVar[Callable[[Change], Awaitable[None]] | None] = ContextVar(
+    "when_written", default=None
+)
 
 
 @dataclass
@@ -89,6 +97,9 @@ class Change:
         await queue_for(self)
         for job in self._jobs:
             await job()
+        hook = when_written.get()
+        if hook is not None:
+            await hook(self)
 
 
 @asynccontextmanager

@@ -10,11 +10,12 @@ import datetime as dt
 import msgspec
 import pytest
 
+from registry import catalogue, changes
 from registry.accounts import tokens
-from registry.tables import ApiIdempotency, ApiToken, AuditEvent
+from registry.tables import ApiIdempotency, ApiToken, AuditEvent, Solution
 from registry.web.api import requests
 from registry.web.api.common import request_digest
-from tests.factories import make_solution
+from tests.factories import make_solution, solution_data
 from tests.test_api_writes import ALL_SCOPES, bearer, token_for
 
 BODY = {"organisation": "glasgow-city", "amount_pence": 25_000}
@@ -112,3 +113,46 @@ async def test_a_claim_that_is_taken_over_by_one_retry_is_not_taken_by_another(
     )
     outcomes = sorted([type(first).__name__, type(second).__name__])
     assert outcomes == ["Conflict", "NoneType"]
+
+
+async def test_a_create_that_died_after_its_change_is_answered_not_done_again(
+    client, glasgow_officer, glasgow_token
+):
+    """The first request's solution was committed, then its process died before it kept the
+    answer: the retry answers with that solution at once, and there is still one."""
+    data = solution_data("platform", "glasgow-city", title="Waste collection app")
+    key = "create-died-after-commit"
+    token = await ApiToken.select(ApiToken.id).first()
+    digest = request_digest(
+        "POST", "/api/v1/solutions", msgspec.convert(data, requests.SolutionInput)
+    )
+    assert await tokens.reserve_idempotency(token["id"], key, digest) is None
+
+    async def as_the_api_marks_it(change) -> None:
+        await tokens.work_done(token["id"], key, change.subject_slug)
+
+    marking = changes.when_written.set(as_the_api_marks_it)
+    try:
+        created = await catalogue.create_solution(glasgow_officer, data)
+    finally:
+        changes.when_written.reset(marking)
+    # ...and here the first request's process died, its answer never kept
+
+    headers = {**bearer(glasgow_token), "Idempotency-Key": key}
+    retry = await client.post("/api/v1/solutions", json=data, headers=headers)
+    assert retry.status_code == 201, retry.text
+    assert retry.headers["idempotent-replayed"] == "true"
+    assert retry.json()["slug"] == created.slug
+    assert await Solution.count() == 1
+    again = await client.post("/api/v1/solutions", json=data, headers=headers)
+    assert again.json() == retry.json()
+    assert await Solution.count() == 1
+
+
+async def test_a_failed_create_leaves_its_key_free_and_nothing_done(client, glasgow_token):
+    data = solution_data("platform", "no-such-council", title="Waste collection app")
+    headers = {**bearer(glasgow_token), "Idempotency-Key": "create-refused"}
+    refused = await client.post("/api/v1/solutions", json=data, headers=headers)
+    assert refused.status_code in (403, 404, 422), refused.text
+    assert await ApiIdempotency.count() == 0
+    assert await Solution.count() == 0

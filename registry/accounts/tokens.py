@@ -67,6 +67,9 @@ IDEMPOTENCY_LIFETIME = dt.timedelta(hours=24)
 # A claim on a key whose request never finished (its process died before answering) may be taken
 # over after this long: far longer than any write takes, short enough that a retry soon succeeds.
 UNFINISHED_CLAIM = dt.timedelta(seconds=60)
+# The status of a key whose work is committed but whose answer is not kept yet (the request may
+# have died in between): its body holds the slug of what the work changed.
+WORK_DONE = -1
 MAX_IDEMPOTENCY_KEY = 200
 MAX_IDEMPOTENCY_KEYS = 10_000  # per token, in one lifetime
 MAX_KEPT_ANSWER = 256 * 1024  # bytes
@@ -459,6 +462,15 @@ async def reserve_idempotency(token_id: int, key: str, request_hash: str) -> Kep
             return None
         raise Conflict("The first request with this Idempotency-Key is still being handled")
     return KeptAnswer(kept["status"], kept["body"].encode())
+
+
+async def work_done(token_id: int, key: str, subject_slug: str) -> None:
+    """Record, in the transaction of the work's change, that the work under `key` is done and
+    what it changed: a retry then answers from it instead of doing the work again, even if the
+    first request never kept its answer."""
+    await ApiIdempotency.update(
+        {ApiIdempotency.status: WORK_DONE, ApiIdempotency.body: subject_slug}
+    ).where((ApiIdempotency.key == _stored_key(token_id, key)) & (ApiIdempotency.status == 0))
 
 
 async def _take_over(row_id: int, now: dt.datetime) -> bool:

@@ -5,7 +5,9 @@ A write needs a token (401 without one, whatever cookie is sent) with the operat
 (403 without it); the services then decide, as they do for the pages, whether the token's
 person may act for the organisation named. A create or a pledge sent with an `Idempotency-Key`
 is done once per token and key: a retry within a day gets the first answer again, marked
-`Idempotent-Replayed: true`.
+`Idempotent-Replayed: true`. The key is marked done in the transaction of the work's change, so a
+retry after a request that died between its change and its answer is answered from what the
+change did, not by doing it again.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from litestar.params import HeaderParameter
 from litestar.routes import HTTPRoute
 from litestar.types import Message, Scope
 
+from registry import changes
 from registry.accounts import ANONYMOUS, Actor, tokens
 from registry.accounts.tokens import TokenActor
 from registry.errors import PermissionDenied, SignInRequired
@@ -119,13 +122,20 @@ async def idempotent(
     body: msgspec.Struct,
     status: int,
     work: Callable[[], Awaitable[Any]],
+    answer: Callable[[str], Awaitable[Any]],
 ) -> Response:
-    """Do `work` once per token and `key`; without a key, simply do it."""
+    """Do `work` once per token and `key`; without a key, simply do it. `answer` gives the
+    answer for the slug of what the work changed, for a retry of work done whose answer was
+    never kept."""
     if key is None:
         return Response(await work(), status_code=status)
     token = token_of(request)
     digest = request_digest(request.method, request.url.path, body)
     kept = await tokens.reserve_idempotency(token.token_id, key, digest)
+    if kept is not None and kept.status == tokens.WORK_DONE:
+        encoded = msgspec.json.encode(await answer(kept.body.decode()))
+        await tokens.keep_answer(token.token_id, key, status, encoded)
+        kept = tokens.KeptAnswer(status, encoded)
     if kept is not None:
         return Response(
             kept.body,
@@ -133,13 +143,20 @@ async def idempotent(
             media_type=MediaType.JSON,
             headers={"idempotent-replayed": "true"},
         )
+
+    async def mark_done(change: changes.Change) -> None:
+        await tokens.work_done(token.token_id, key, change.subject_slug)
+
+    marking = changes.when_written.set(mark_done)
     try:
-        answer = msgspec.json.encode(await work())
+        encoded = msgspec.json.encode(await work())
     except BaseException:
-        await tokens.release_idempotency(token.token_id, key)
+        await tokens.release_idempotency(token.token_id, key)  # only a claim not yet done
         raise
-    await tokens.keep_answer(token.token_id, key, status, answer)
-    return Response(answer, status_code=status, media_type=MediaType.JSON)
+    finally:
+        changes.when_written.reset(marking)
+    await tokens.keep_answer(token.token_id, key, status, encoded)
+    return Response(encoded, status_code=status, media_type=MediaType.JSON)
 
 
 async def allow_every_method(message: Message, scope: Scope) -> None:

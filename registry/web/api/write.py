@@ -73,7 +73,10 @@ class SolutionWritesApi(Controller):
             created = await catalogue.create_solution(actor, requests.present(data))
             return await solution_detail(actor, created.slug)
 
-        return await idempotent(request, idempotency_key, data, 201, work)
+        async def answer(created_slug: str) -> schemas.SolutionDetail:
+            return await solution_detail(actor, created_slug)
+
+        return await idempotent(request, idempotency_key, data, 201, work, answer)
 
     @patch(
         "/{slug:str}",
@@ -158,7 +161,10 @@ class SolutionWritesApi(Controller):
             )
             return await solution_detail(actor, slug)
 
-        return await idempotent(request, idempotency_key, data, 200, work)
+        async def answer(_: str) -> schemas.SolutionDetail:
+            return await solution_detail(actor, slug)
+
+        return await idempotent(request, idempotency_key, data, 200, work, answer)
 
     @_action(
         "/{slug:str}/pledge/confirm",
