@@ -17,6 +17,7 @@ from typing import Any
 
 from litestar import Controller, Request, Response, get, post
 from litestar.datastructures import UploadFile
+from litestar.exceptions import HTTPException
 from litestar.params import FromPath
 from litestar.response import Template
 
@@ -61,8 +62,12 @@ async def _uploaded(request: Request) -> tuple[bytes, str, dict[str, Any]]:
 
 async def _close_uploads(request: Request) -> None:
     """Close every file the form carried (a large one is spooled to a temporary file), read or
-    not: a refused request leaves nothing behind."""
-    form = await request.form()
+    not: a refused request leaves nothing behind. A body that was no form (broken multipart)
+    spooled nothing, and its refusal stands."""
+    try:
+        form = await request.form()
+    except HTTPException:
+        return
     for name in form:
         for value in form.getall(name):
             if isinstance(value, UploadFile):
