@@ -284,3 +284,24 @@ async def test_deciding_a_proposal_without_the_csrf_token_is_refused(
     assert response.status_code == 403
     statuses = await ProposedAdoption.select(ProposedAdoption.status)
     assert [row["status"] for row in statuses] == ["proposed"]
+
+
+@pytest.mark.parametrize("version", [None, "", "abc", "-1", "²"], ids=str)
+async def test_an_update_without_a_readable_version_is_refused_not_applied_blindly(
+    client, glasgow, glasgow_officer, version
+):
+    slug = (await import_publiccode(SYSTEM, LYNIS.read_bytes(), owner="glasgow-city")).slug
+    before = await get_solution(slug, SYSTEM)
+    await sign_in(client, GLASGOW_OFFICER)
+    page = f"/solutions/{slug}/from-publiccode"
+    changed = LYNIS.read_text("utf-8").replace("name: Lynis", "name: Lynis renamed", 1)
+    assert changed != LYNIS.read_text("utf-8")
+    form = {} if version is None else {"version": version}
+    response = await _upload(client, page, changed.encode(), **form)
+    assert response.status_code == 422
+    (problem,) = texts(response, "#upload-problems li")
+    assert problem.startswith("version: Version must be the whole number you last read")
+    after = await get_solution(slug, SYSTEM)
+    assert (after.title, after.version) == (before.title, before.version)
+    resend = html(response).css_first('input[name="version"]').attributes["value"]
+    assert resend == str(before.version)

@@ -210,13 +210,20 @@ class UploadPages(Controller):
         view = await _component(actor, slug)  # refuses anyone who may not edit it, first
         fields = await form_data(request)
         values = {"version": fields.get("version", "")}
+        version = form_version(fields.get("version"))
+        if version is None:
+            # Without it the file would replace whatever anyone changed since: never silently.
+            return self._form(
+                request, solution=view, values={"version": view.version}, status_code=422,
+                problems=["version: Version must be the whole number you last read; send the "
+                          "file again from this form"],
+            )  # fmt: skip
         source = ""
         try:
             data, source, _ = await _uploaded(request)
             report = await import_publiccode(
-                actor, data, into=view.slug, version=form_version(fields.get("version")),
-                source=source,
-            )  # fmt: skip
+                actor, data, into=view.slug, version=version, source=source
+            )
         except ImportRefused as exc:
             return self._form(
                 request, solution=view, problems=list(exc.problems), values=values,
