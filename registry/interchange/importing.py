@@ -26,7 +26,13 @@ import httpx
 
 from registry import db
 from registry.accounts import Actor, require_signed_in
-from registry.catalogue import create_solution, editable_fields, get_solution, update_solution
+from registry.catalogue import (
+    create_solution,
+    editable_fields,
+    get_solution,
+    may_see_drafts,
+    update_solution,
+)
 from registry.config import get_settings
 from registry.errors import RegistryError, ValidationFailed
 from registry.interchange import components, proposals
@@ -240,6 +246,13 @@ async def _existing_component(facts: Publiccode, base_url: str) -> str | None:
     return None
 
 
+async def _visible(actor: Actor, slug: str) -> bool:
+    row = (
+        await Solution.select(Solution.status, Solution.owner).where(Solution.slug == slug).first()
+    )
+    return row is not None and (row["status"] != "draft" or may_see_drafts(actor, row["owner"]))
+
+
 async def import_publiccode(
     actor: Actor,
     data: bytes,
@@ -280,9 +293,10 @@ async def import_publiccode(
     slug = await _existing_component(facts, base_url)
     if into is not None:
         if slug is not None and slug != into:
+            # Named only to those who may see it: another council's draft is not revealed.
+            named = f" ({slug})" if await _visible(actor, slug) else ""
             raise ImportRefused(
-                source,
-                [f"url: {facts.url} is the repository of another component ({slug})"],
+                source, [f"url: {facts.url} is the repository of another component{named}"]
             )
         slug = into
     async with db.transaction():

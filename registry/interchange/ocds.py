@@ -22,6 +22,8 @@ Pure and CPU-bound: callers on the event loop run these in a worker thread.
 from __future__ import annotations
 
 import json
+import math
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -241,16 +243,36 @@ def _constant(name: str) -> Decimal:
     return Decimal(name)
 
 
+# NUL, and the halves of a character that `\\ud800`-style escapes can name alone: no database
+# text holds them.
+_UNHELD = re.compile("[\x00\ud800-\udfff]")
+
+
 def _check_depth(value: Any) -> None:
+    """Refuse nesting deeper than `MAX_DEPTH`, and text no database can keep."""
     stack = [(value, 1)]
     while stack:
         item, depth = stack.pop()
         if depth > MAX_DEPTH:
             raise OcdsRefused(f"the JSON is nested deeper than {MAX_DEPTH} levels")
         if isinstance(item, dict):
+            for key in item:
+                _check_text(key)
             stack.extend((child, depth + 1) for child in item.values())
         elif isinstance(item, list):
             stack.extend((child, depth + 1) for child in item)
+        elif isinstance(item, str):
+            _check_text(item)
+
+
+def _check_text(text: str) -> None:
+    found = _UNHELD.search(text)
+    if found:
+        where = text[max(0, found.start() - 30) : found.start()].encode("ascii", "replace")
+        raise OcdsRefused(
+            f"a text holds \\u{ord(found.group()):04x}, which is not a character text can hold "
+            f"(after {where.decode()!r})"
+        )
 
 
 def _record_release(record: Any) -> Any:
@@ -295,11 +317,20 @@ def _mend_numbers(value: Any, where: str, path: str, defects: list[str]) -> None
             here = f"{path}.{key}" if path else key
             if key in _NUMBER_KEYS and isinstance(item, str):
                 try:
-                    value[key] = Decimal(item.strip().replace(",", ""))
-                    defects.append(f"{where}: {here} is a number written as a string")
+                    number = Decimal(item.strip().replace(",", ""))
                 except InvalidOperation:
+                    number = None
+                if number is not None and number.is_finite():
+                    value[key] = number
+                    defects.append(f"{where}: {here} is a number written as a string")
+                else:  # not a number, or "NaN" or "Infinity"
                     defects.append(f"{where}: {here} is not a number; ignored")
                     value[key] = None
+            elif key == "amount" and isinstance(item, float) and not math.isfinite(item):
+                # NaN or Infinity written bare (not JSON, but some writers emit it), or a number
+                # too large for any amount. (A count so large means "no maximum".)
+                defects.append(f"{where}: {here} is not a finite number; ignored")
+                value[key] = None
             else:
                 _mend_numbers(item, where, here, defects)
     elif isinstance(value, list):
@@ -540,9 +571,11 @@ def _first_award(release: dict[str, Any]) -> dict[str, Any]:
 
 
 def _number(value: Any) -> Decimal | None:
+    """A finite number; None for anything else (NaN and Infinity, which some writers emit)."""
     if isinstance(value, bool) or not isinstance(value, (int, float, Decimal)):
         return None
-    return Decimal(str(value)) if isinstance(value, float) else Decimal(value)
+    number = Decimal(str(value)) if isinstance(value, float) else Decimal(value)
+    return number if number.is_finite() else None
 
 
 def _count(value: Any) -> int | None:

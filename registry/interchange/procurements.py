@@ -184,7 +184,10 @@ def _dates(framework: Framework, notes: list[str]) -> tuple[dt.date | None, dt.d
         return None, None
     start, end = _day(period.start), _day(period.end)
     if end is None and start and period.duration_in_days is not None:
-        end = start + dt.timedelta(days=period.duration_in_days)
+        try:
+            end = start + dt.timedelta(days=period.duration_in_days)
+        except OverflowError:  # past the calendar's end: no date to keep
+            notes.append(f"contract period of {period.duration_in_days} days: no end date kept")
     if end is None and start is None and period.duration_in_days is not None:
         notes.append(
             f"contract period of {period.duration_in_days} days with no start date: no dates kept"
@@ -207,6 +210,10 @@ def _pence(framework: Framework, notes: list[str]) -> int | None:
             f"value {money.amount} {money.currency or '(no currency)'}: only values in pounds "
             "are kept"
         )
+        return None
+    # Compared before rounding to pence: a vast amount (1e999999) cannot be rounded at all.
+    if not 0 <= money.amount <= Decimal(MAX_PENCE) / 100:
+        notes.append(f"value £{money.amount} is outside what the registry keeps: not kept")
         return None
     pence = int((money.amount * 100).quantize(Decimal(1), rounding=ROUND_HALF_UP))
     if not 0 <= pence <= MAX_PENCE:

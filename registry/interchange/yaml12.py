@@ -30,6 +30,7 @@ MAX_DEPTH = 32
 MAX_NODES = 50_000
 
 STR = "tag:yaml.org,2002:str"
+_SURROGATE = re.compile("[\ud800-\udfff]")
 _CORE = {
     "tag:yaml.org,2002:null": re.compile(r"^(?:~|null|Null|NULL|)$"),
     "tag:yaml.org,2002:bool": re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"),
@@ -174,13 +175,24 @@ class _Builder:
     def _scalar(self, node: ScalarNode) -> Any:
         tag = node.tag
         value = node.value
+        line = node.start_mark.line + 1
+        if _SURROGATE.search(value):
+            # An escape such as "\ud800" names half of a character, which no text can hold.
+            raise YamlRefused(
+                f"the text on line {line} holds an escaped character that is not a character "
+                "(an unpaired \\u surrogate)",
+                line,
+            )
         if tag == "tag:yaml.org,2002:int":
             text = value.replace("_", "")
-            if text.startswith("0o"):
-                return Int(int(text[2:], 8), value)
-            if text.startswith("0x"):
-                return Int(int(text[2:], 16), value)
-            return Int(int(text), value)
+            try:
+                if text.startswith("0o"):
+                    return Int(int(text[2:], 8), value)
+                if text.startswith("0x"):
+                    return Int(int(text[2:], 16), value)
+                return Int(int(text), value)
+            except ValueError:  # more digits than Python reads as a number
+                raise YamlRefused(f"the number on line {line} has too many digits", line) from None
         if tag == "tag:yaml.org,2002:float":
             return Float(self._constructor.construct_object(node, deep=True), value)
         if tag in _CORE or tag == STR:

@@ -17,6 +17,7 @@ from typing import Any
 
 from litestar import Controller, Request, Response, get, post
 from litestar.datastructures import UploadFile
+from litestar.exceptions import HTTPException
 from litestar.params import FromPath
 from litestar.response import Template
 
@@ -61,8 +62,12 @@ async def _uploaded(request: Request) -> tuple[bytes, str, dict[str, Any]]:
 
 async def _close_uploads(request: Request) -> None:
     """Close every file the form carried (a large one is spooled to a temporary file), read or
-    not: a refused request leaves nothing behind."""
-    form = await request.form()
+    not: a refused request leaves nothing behind. A body that was no form (broken multipart)
+    spooled nothing, and its refusal stands."""
+    try:
+        form = await request.form()
+    except HTTPException:
+        return
     for name in form:
         for value in form.getall(name):
             if isinstance(value, UploadFile):
@@ -205,13 +210,20 @@ class UploadPages(Controller):
         view = await _component(actor, slug)  # refuses anyone who may not edit it, first
         fields = await form_data(request)
         values = {"version": fields.get("version", "")}
+        version = form_version(fields.get("version"))
+        if version is None:
+            # Without it the file would replace whatever anyone changed since: never silently.
+            return self._form(
+                request, solution=view, values={"version": view.version}, status_code=422,
+                problems=["version: Version must be the whole number you last read; send the "
+                          "file again from this form"],
+            )  # fmt: skip
         source = ""
         try:
             data, source, _ = await _uploaded(request)
             report = await import_publiccode(
-                actor, data, into=view.slug, version=form_version(fields.get("version")),
-                source=source,
-            )  # fmt: skip
+                actor, data, into=view.slug, version=version, source=source
+            )
         except ImportRefused as exc:
             return self._form(
                 request, solution=view, problems=list(exc.problems), values=values,
