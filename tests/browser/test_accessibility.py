@@ -18,9 +18,9 @@ from tests.browser.conftest import CURATOR, sign_in
 AXE = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
 WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22a", "wcag22aa"]
 NOT_PAGES = ("/api/", "/schema", "/healthz", "/assets/", "/static/", "/feeds/")
-# Feeds, CSV and publiccode.yml files, and the raw messages of the development mailbox, are not
-# HTML pages.
-NOT_PAGE_ENDINGS = (".atom", ".csv", ".yml", "/dev/mail/{file:str}")
+# Feeds, CSV, publiccode.yml and OCDS files, and the raw messages of the development mailbox,
+# are not HTML pages.
+NOT_PAGE_ENDINGS = (".atom", ".csv", ".yml", ".json", "/dev/mail/{file:str}")
 
 # Route path -> addresses to check (anonymous readers and a signed-in curator, who sees forms).
 SAMPLES = {
