@@ -47,6 +47,7 @@ class Actions:
     retire: bool = False
     publish: bool = False
     link_supply: bool = False
+    transfer: bool = False
     not_offered: tuple[str, ...] = ()
 
     @property
@@ -77,6 +78,8 @@ def actions_for(actor: Actor, solution: SolutionView, activity: Activity) -> Act
         "retire": edit and actor.may("solution.retire", owner) and solution.status != "draft",
         "publish": edit and solution.status == "draft",
         "link_supply": edit and solution.kind in ("platform", "component", "procurement"),
+        # moving a record between owners is the Digital Office's (`transfer_solution`)
+        "transfer": edit and actor.is_digital_office,
     }
     if not actor.signed_in or solution.status in CLOSED:
         return Actions(**record)
