@@ -10,8 +10,9 @@ from html.parser import HTMLParser
 import pytest
 
 from registry import indexing
-from registry.tables import Solution
+from registry.tables import Organisation, Solution
 from tests.clients import app_client
+from tests.factories import make_org
 from tests.web import html
 
 
@@ -363,3 +364,20 @@ async def test_the_box_lists_at_most_five_of_each(seeded_client):
     body = await search(seeded_client, q="council")
     assert len(body["organisations"]) == 5
     assert all("Council" in o["name"] for o in body["organisations"])
+
+
+async def test_the_box_names_an_organisation_as_soon_as_it_is_saved_or_renamed(client):
+    """The names the box matches are kept in memory on SQLite: every write is seen at once."""
+    await make_org("angus", name="Angus Council")
+    assert [o["slug"] for o in (await search(client, q="angus"))["organisations"]] == ["angus"]
+    await make_org("angus-alliance", kind="partner", name="Angus Health Alliance")
+    body = await search(client, q="angus")
+    assert [o["slug"] for o in body["organisations"]] == ["angus", "angus-alliance"]
+    await Organisation.update({Organisation.name: "Tayside Health Alliance"}).where(
+        Organisation.slug == "angus-alliance"
+    )
+    assert [o["slug"] for o in (await search(client, q="angus"))["organisations"]] == ["angus"]
+    body = await search(client, q="tayside health")
+    assert [o["slug"] for o in body["organisations"]] == ["angus-alliance"]
+    await Organisation.delete().where(Organisation.slug == "angus")
+    assert (await search(client, q="angus"))["organisations"] == []

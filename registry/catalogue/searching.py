@@ -210,11 +210,16 @@ async def find(
 ) -> Found:
     """`search`, and the organisations and programmes named like `asked.text` (nothing for an
     empty text), which come from the database and so are found even while search is down."""
-    named = await named_like(asked.text)
-    try:
-        result: SearchResult | None = await search(engine, asked, shown)
-    except SearchUnavailable:
+    # the database and the engine (on threads of their own) are asked at the same time
+    named, result = await asyncio.gather(
+        named_like(asked.text), search(engine, asked, shown), return_exceptions=True
+    )
+    if isinstance(named, BaseException):
+        raise named
+    if isinstance(result, SearchUnavailable):
         result = None
+    elif isinstance(result, BaseException):
+        raise result
     return Found(result, named)
 
 
