@@ -204,7 +204,11 @@ class Catalogue:
             if kind == "procurement":
                 maximum = r.choice((None, 3, 5, 8, 12))
                 awarded = r.sample(SUPPLIERS, r.randint(0, min(maximum or 4, len(SUPPLIERS))))
-                lots = [f"Lot {n + 1}: {' '.join(r.sample(GENERAL, 2))}" for n in range(3)]
+                # stored as the services store them: {"name", "suppliers"} for each lot
+                lots = [
+                    {"name": f"Lot {n + 1}: {' '.join(r.sample(GENERAL, 2))}", "suppliers": []}
+                    for n in range(3)
+                ]
                 rows.details[kind].append(
                     (
                         sid,
