@@ -125,6 +125,7 @@ class TantivyEngine:
         max_facet_values: int = 1000,
         facet_cache: int = 256,
         order_cache: int = 256,
+        page_cache: int = 2000,
         threads: int = 4,
         search_threads: int = 1,
         writer_memory: int = 32_000_000,
@@ -144,6 +145,7 @@ class TantivyEngine:
         self._live = LiveIndex(self.directory, self._layout.fingerprint, self._analyzer)
         self._facets = _FacetCache(facet_cache)
         self._orders = _Orders(order_cache)
+        self._pages = _Pages(page_cache)
         self._executor = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="tantivy")
         # Searches are mostly Python (documents, highlights) under the GIL: more threads than
         # one only make them fight over it with the event loop. With one, a worker answered
@@ -222,14 +224,42 @@ class TantivyEngine:
         self, query: SearchQuery, filters: NormalisedFilters, started: float
     ) -> SearchResult:
         live = self._live.current()
+        generation, synonyms = self._synonyms.current()
+        searcher, version = guard(
+            lambda: self._live.searcher(live), f"the search index in {live.path} is unreadable"
+        )
+        shown = self._shown(query)
+        page_key = (
+            version,
+            generation,
+            query.text,
+            tuple(filters.items()),
+            query.sort,
+            query.facets,
+            query.page,
+            query.per_page,
+            shown,
+            frozenset(query.crop),
+            query.crop_length if query.crop else None,
+        )
+        cached = self._pages.get(page_key)
+        if cached is not None:
+            total, hits, facets = cached
+            return SearchResult(
+                hits=hits,
+                total=total,
+                facets=facets,
+                took_ms=(time.perf_counter() - started) * 1000,
+                page=query.page,
+                per_page=query.per_page,
+            )
         parsed = parse_query(query.text)
         plan = make_plan(parsed)
-        self._synonyms.expand(plan, parsed)
+        self._synonyms.expand(plan, parsed, synonyms)
         offset = (query.page - 1) * query.per_page
         rerank = bool(plan.terms) and not query.sort and offset < WINDOW
 
         def run() -> tuple[int, list[dict[str, Any]], dict[str, dict[str, int]]]:
-            searcher, version = self._live.searcher(live)
             if plan.terms:
                 settle(plan, self._layout, searcher, self._vocabulary_of(version))
             asked = (
@@ -294,9 +324,12 @@ class TantivyEngine:
             return found.count or 0, documents, facets
 
         total, documents, facets = guard(run, f"the search index in {live.path} is unreadable")
+        total = min(total, MAX_TOTAL_HITS)  # counted as Meilisearch counts (see the cap)
+        hits = self._hits(documents, plan.query_words(), query, shown)
+        self._pages.put(page_key, total, hits, facets)
         return SearchResult(
-            hits=self._hits(documents, plan.query_words(), query),
-            total=min(total, MAX_TOTAL_HITS),  # counted as Meilisearch counts (see the cap)
+            hits=hits,
+            total=total,
             facets=facets,
             took_ms=(time.perf_counter() - started) * 1000,
             page=query.page,
@@ -330,12 +363,24 @@ class TantivyEngine:
             cache.clear()
         return cache
 
+    def _shown(self, query: SearchQuery) -> tuple[str, ...]:
+        """The searchable fields a search's hits carry highlights of: those the caller shows
+        and those it crops, in the spec's order."""
+        if query.highlight is None:
+            return self.spec.searchable
+        wanted = {*query.highlight, *query.crop}
+        return tuple(name for name in self.spec.searchable if name in wanted)
+
     def _hits(
-        self, documents: list[dict[str, Any]], words: list[QueryWord], query: SearchQuery
+        self,
+        documents: list[dict[str, Any]],
+        words: list[QueryWord],
+        query: SearchQuery,
+        shown: tuple[str, ...],
     ) -> list[Hit]:
         texts: list[tuple[int, str, str]] = []  # (hit, field, text)
         for position, document in enumerate(documents):
-            for name in self.spec.searchable:
+            for name in shown:
                 text = join_values(document.get(name))
                 if text is not None:
                     texts.append((position, name, strip_markers(text)))
@@ -644,6 +689,52 @@ class _Orders:
                 while len(self._entries) > self._size:
                     self._entries.popitem(last=False)
         return order
+
+
+class _Pages:
+    """Whole answers - total, highlighted hits and facet counts - by (index version, synonyms,
+    query), least recently used first out, holding at most `size` hits in all. People repeat
+    searches (the plain listing, a popular word, the next page and back), and reading and
+    marking a page of documents is most of what a search costs. The hits are shared by every
+    answer from the cache: callers read them and never change them."""
+
+    def __init__(self, size: int) -> None:
+        self._size = size
+        self._held = 0
+        self._entries: OrderedDict[
+            tuple[Any, ...], tuple[int, tuple[Hit, ...], dict[str, dict[str, int]]]
+        ] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple[Any, ...]) -> tuple[int, list[Hit], dict[str, dict[str, int]]] | None:
+        with self._lock:
+            found = self._entries.get(key)
+            if found is None:
+                return None
+            self._entries.move_to_end(key)
+        total, hits, facets = found
+        return total, list(hits), {name: dict(counts) for name, counts in facets.items()}
+
+    def put(
+        self,
+        key: tuple[Any, ...],
+        total: int,
+        hits: list[Hit],
+        facets: dict[str, dict[str, int]],
+    ) -> None:
+        weight = max(len(hits), 1)
+        if weight * 4 > self._size:  # a page this large would push out too many others
+            return
+        entry = (total, tuple(hits), {name: dict(counts) for name, counts in facets.items()})
+        with self._lock:
+            previous = self._entries.pop(key, None)
+            if previous is not None:
+                self._held -= max(len(previous[1]), 1)
+            self._entries[key] = entry
+            self._held += weight
+            while self._held > self._size:
+                _, (_, dropped, _) = self._entries.popitem(last=False)
+                self._held -= max(len(dropped), 1)
 
 
 def _all() -> tantivy.Query:

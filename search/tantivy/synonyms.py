@@ -37,7 +37,8 @@ class SynonymStore:
         self.path = Path(directory) / FILE
         self._lock = threading.Lock()
         self._seen: Signature = None
-        self._table = SynonymTable({})
+        # the table, numbered: each reading of the file gets the next number
+        self._state: tuple[int, SynonymTable] = (0, SynonymTable({}))
 
     def write(self, synonyms: Synonyms) -> None:
         text = dumps(synonyms)
@@ -65,17 +66,24 @@ class SynonymStore:
 
     def table(self) -> SynonymTable:
         """The synonyms as last written by any process."""
+        return self.current()[1]
+
+    def current(self) -> tuple[int, SynonymTable]:
+        """The synonyms as last written by any process, with a number that changes whenever
+        they are read again (what a result cached under them is keyed on)."""
         current = signature(self.path)
         if current != self._seen:
             with self._lock:
                 if current != self._seen:
-                    self._table = SynonymTable(self.read(), _engine_words)
+                    self._state = (self._state[0] + 1, SynonymTable(self.read(), _engine_words))
                     self._seen = current
-        return self._table
+        return self._state
 
-    def expand(self, plan: Plan, parsed: ParsedQuery) -> None:
-        """Add to `plan` a unit for each equivalent of its plain words' runs."""
-        table = self.table()
+    def expand(self, plan: Plan, parsed: ParsedQuery, table: SynonymTable | None = None) -> None:
+        """Add to `plan` a unit for each equivalent of its plain words' runs (those of `table`,
+        by default the current synonyms)."""
+        if table is None:
+            table = self.table()
         if not table or not plan.terms:
             return
         words: list[str | None] = []

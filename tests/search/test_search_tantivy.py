@@ -139,6 +139,65 @@ async def test_another_process_sees_commits_in_its_facet_counts_too(engine, othe
     assert (await other.search(query)).facets["kind"]["platform"] == platforms + 1
 
 
+# -- answers kept for repeated searches -------------------------------------------------------
+
+
+async def test_a_repeated_search_shows_a_changed_document(engine, other) -> None:
+    query = SearchQuery(text="telecare hub")
+    for searching in (engine, other):  # a write by this process, and by another one
+        first = await searching.search(query)
+        assert first.hits[0].highlights["title"] == "Digital <mark>telecare</mark> <mark>hub</mark>"
+        await engine.upsert([{**CORPUS[0], "title": "Regional telecare hub"}])
+        again = await searching.search(query)
+        assert again.hits[0].highlights["title"] == (
+            "Regional <mark>telecare</mark> <mark>hub</mark>"
+        )
+        await engine.upsert([CORPUS[0]])
+
+
+async def test_a_repeated_search_finds_what_new_synonyms_add(engine, other) -> None:
+    query = SearchQuery(text="carephone")
+    assert (await other.search(query)).total == 0
+    await engine.set_synonyms({"carephone": ["telecare"]})
+    found = await other.search(query)
+    assert found.hits[0].id == "telecare-hub"
+    assert found.hits[0].highlights["title"] == "Digital <mark>telecare</mark> hub"
+
+
+async def test_searches_differing_only_in_what_they_show_get_their_own_answers(engine) -> None:
+    description = "Alarm " + " ".join(f"word{n}" for n in range(40)) + " telecare"
+    await engine.upsert([{**CORPUS[0], "description": description}])
+    whole = SearchQuery(text="telecare")
+    cropped = replace(whole, crop=("description",), crop_length=4)
+    shorter = replace(cropped, crop_length=2)
+    titles = replace(whole, highlight=("title",))
+    for query in (whole, cropped, shorter, titles, whole, cropped, shorter, titles):
+        hit = next(h for h in (await engine.search(query)).hits if h.id == "telecare-hub")
+        if query is whole:
+            assert hit.highlights["description"].endswith("word39 <mark>telecare</mark>")
+            assert set(hit.highlights) == set(SPEC.searchable)
+        elif query is cropped:
+            assert hit.highlights["description"] == "…word37 word38 word39 <mark>telecare</mark>"
+        elif query is shorter:
+            assert hit.highlights["description"] == "…word39 <mark>telecare</mark>"
+        else:
+            assert hit.highlights["title"] == "Digital <mark>telecare</mark> hub"
+
+
+async def test_changing_an_answer_does_not_change_the_next_one(engine) -> None:
+    query = SearchQuery(text="telecare", facets=("kind",))
+    first = await engine.search(query)
+    expected = (
+        first.total,
+        [h.id for h in first.hits],
+        {k: dict(v) for k, v in first.facets.items()},
+    )
+    first.hits.clear()
+    first.facets["kind"]["platform"] = 1000
+    again = await engine.search(query)
+    assert (again.total, [h.id for h in again.hits], again.facets) == expected
+
+
 async def test_another_process_sees_a_rebuild_swap(engine, other) -> None:
     assert await other.count() == len(CORPUS)
     await engine.rebuild(CORPUS[:3])
