@@ -32,6 +32,7 @@ import argparse
 import asyncio
 import cProfile
 import dataclasses
+import inspect
 import json
 import os
 import random
@@ -291,6 +292,19 @@ async def profile_in_process(settings: Any, rounds: int) -> None:
             for query in queries:
                 await engine.search(query)
 
+    fresh = None  # the embedded engine without its cache of whole answers: what a new search costs
+    if "page_cache" in inspect.signature(type(engine)).parameters:
+        fresh = type(engine)(engine.directory, engine.spec, page_cache=0)
+        for pool in ("_executor", "_searching"):
+            setattr(fresh, pool, InlineExecutor())
+        for query in queries:
+            await fresh.search(query)
+
+    async def fresh_loop() -> None:
+        for _ in range(rounds):
+            for query in queries:
+                await fresh.search(query)
+
     app = create_app(settings, engine=engine, database_pool=False)
     paths = [search_path(params) for _, params in MIX]
     for path in paths:
@@ -302,7 +316,10 @@ async def profile_in_process(settings: Any, rounds: int) -> None:
             for path in paths:
                 await asgi_get(app, path)
 
-    for label, loop in (("engine.search", engine_loop), ("ASGI app, GET /api/v1/search", app_loop)):
+    loops = [("engine.search", engine_loop), ("ASGI app, GET /api/v1/search", app_loop)]
+    if fresh is not None:
+        loops.insert(1, ("engine.search, answers not kept (page_cache=0)", fresh_loop))
+    for label, loop in loops:
         started = time.perf_counter()
         await loop()
         plain = (time.perf_counter() - started) / (rounds * len(MIX)) * 1000
@@ -313,6 +330,8 @@ async def profile_in_process(settings: Any, rounds: int) -> None:
         print(f"\n  {label}: {plain:.3f} ms per search in-process, without the profiler")
         print_profile(profile, label, 28)
     await engine.close()
+    if fresh is not None:
+        await fresh.close()
 
 
 # -- one size -----------------------------------------------------------------------------------
@@ -413,7 +432,7 @@ async def run_size(args: argparse.Namespace) -> dict[str, Any]:
     raw, raw_per_query, totals = await raw_engine(engine, plan.raw_rounds)
     server_p50 = statistics.median(SERVER_MS) if SERVER_MS else None
     if meili:
-        uncached = raw  # no facet cache in front of a Meilisearch server
+        uncached = raw  # no cache in front of a Meilisearch server
         line(
             f"   engine search p50 {raw.p50:.2f} ms beside Meilisearch's processingTimeMs p50 "
             f"{server_p50 if server_p50 is not None else float('nan'):.2f} ms   "
@@ -423,7 +442,7 @@ async def run_size(args: argparse.Namespace) -> dict[str, Any]:
         from search.tantivy import TantivyEngine
 
         uncached_engine = TantivyEngine(
-            settings.search_dir / indexing.SPEC.name, engine.spec, facet_cache=0
+            settings.search_dir / indexing.SPEC.name, engine.spec, facet_cache=0, page_cache=0
         )
         uncached, _, _ = await raw_engine(uncached_engine, max(plan.raw_rounds // 3, 5))
         await uncached_engine.close()
@@ -504,7 +523,8 @@ async def run_size(args: argparse.Namespace) -> dict[str, Any]:
         f"{one.p99:8.2f}  {ratio:5.1f}"
     )
     line(
-        f"   raw engine without its facet cache (every search counts its facets): "
+        f"   raw engine without its caches of facet counts and whole answers (every search "
+        f"counts its facets, reads and marks its hits): "
         f"p50 {uncached.p50:.2f} ms, p99 {uncached.p99:.2f} ms"
     )
     if cropped:

@@ -175,6 +175,9 @@ class TantivyEngine:
         started = time.perf_counter()
         query.validate(self.spec)
         filters = normalise_filters(self.spec, query.filters)
+        known = self._known_answer(query, filters, started)
+        if known is not None:
+            return known
         return await self._run(self._search, query, filters, started, on=self._searching)
 
     async def count(self) -> int:
@@ -229,30 +232,10 @@ class TantivyEngine:
             lambda: self._live.searcher(live), f"the search index in {live.path} is unreadable"
         )
         shown = self._shown(query)
-        page_key = (
-            version,
-            generation,
-            query.text,
-            tuple(filters.items()),
-            query.sort,
-            query.facets,
-            query.page,
-            query.per_page,
-            shown,
-            frozenset(query.crop),
-            query.crop_length if query.crop else None,
-        )
-        cached = self._pages.get(page_key)
-        if cached is not None:
-            total, hits, facets = cached
-            return SearchResult(
-                hits=hits,
-                total=total,
-                facets=facets,
-                took_ms=(time.perf_counter() - started) * 1000,
-                page=query.page,
-                per_page=query.per_page,
-            )
+        page_key = self._page_key(version, generation, query, filters, shown)
+        known = self._from_pages(page_key, query, started)
+        if known is not None:
+            return known
         parsed = parse_query(query.text)
         plan = make_plan(parsed)
         self._synonyms.expand(plan, parsed, synonyms)
@@ -362,6 +345,60 @@ class TantivyEngine:
         if len(cache) > 10_000:
             cache.clear()
         return cache
+
+    def _known_answer(
+        self, query: SearchQuery, filters: NormalisedFilters, started: float
+    ) -> SearchResult | None:
+        """The kept answer of a search asked before, found on the caller's thread when the index
+        and the synonyms are as they were (three stats and a look-up, cheaper than the hop to
+        the search thread); None when the search thread has to answer."""
+        if self._closed:
+            return None
+        live = self._live.settled()
+        generation = self._synonyms.settled()
+        if live is None or generation is None:
+            return None
+        key = self._page_key(live.version, generation, query, filters, self._shown(query))
+        return self._from_pages(key, query, started)
+
+    def _page_key(
+        self,
+        version: int,
+        generation: int,
+        query: SearchQuery,
+        filters: NormalisedFilters,
+        shown: tuple[str, ...],
+    ) -> tuple[Any, ...]:
+        """Everything an answer depends on: the index state, the synonyms and the query."""
+        return (
+            version,
+            generation,
+            query.text,
+            tuple(filters.items()),
+            query.sort,
+            query.facets,
+            query.page,
+            query.per_page,
+            shown,
+            frozenset(query.crop),
+            query.crop_length if query.crop else None,
+        )
+
+    def _from_pages(
+        self, key: tuple[Any, ...], query: SearchQuery, started: float
+    ) -> SearchResult | None:
+        cached = self._pages.get(key)
+        if cached is None:
+            return None
+        total, hits, facets = cached
+        return SearchResult(
+            hits=hits,
+            total=total,
+            facets=facets,
+            took_ms=(time.perf_counter() - started) * 1000,
+            page=query.page,
+            per_page=query.per_page,
+        )
 
     def _shown(self, query: SearchQuery) -> tuple[str, ...]:
         """The searchable fields a search's hits carry highlights of: those the caller shows

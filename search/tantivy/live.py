@@ -81,6 +81,22 @@ class LiveIndex:
         with self._lock:
             return live.index.searcher(), live.version
 
+    def settled(self) -> Live | None:
+        """The live index when a search can use it as it stands - open, usable, its pointer and
+        metadata unchanged, its files checked within `VERIFY_EVERY` - after two stats and
+        nothing else; None when `current` has something to do (open, reload, verify)."""
+        live = self._live
+        if live is None or live.problem or time.monotonic() - live.verified_at > VERIFY_EVERY:
+            return None
+        try:
+            if live.pointer_sig != generations.signature(self.directory / generations.POINTER):
+                return None
+            if live.meta_sig != generations.signature(live.path / generations.META_FILE):
+                return None
+        except OSError:
+            return None  # `current` reports it
+        return live
+
     def reloaded(self, live: Live) -> None:
         """Make a commit just made through `live` visible to every later search."""
         with self._lock:

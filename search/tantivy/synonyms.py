@@ -79,6 +79,16 @@ class SynonymStore:
                     self._seen = current
         return self._state
 
+    def settled(self) -> int | None:
+        """The number of the synonyms read when the file has not changed since (one stat);
+        None when `current` must read it again."""
+        try:
+            if signature(self.path) != self._seen:
+                return None
+        except OSError:
+            return None
+        return self._state[0]
+
     def expand(self, plan: Plan, parsed: ParsedQuery, table: SynonymTable | None = None) -> None:
         """Add to `plan` a unit for each equivalent of its plain words' runs (those of `table`,
         by default the current synonyms)."""
