@@ -9,6 +9,7 @@ again so only `<mark>` survives).
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
@@ -60,7 +61,13 @@ def description_html(html: str) -> Markup:
 def highlight_html(html: str) -> Markup:
     """A search highlight: escaped by the engine already; cleaned again so that only <mark>
     can ever survive, whatever an engine returns."""
-    return Markup(nh3.clean(html, tags={"mark"}, attributes={}))  # noqa: S704 - sanitised
+    return Markup(_only_marks(html))  # noqa: S704 - sanitised
+
+
+@functools.lru_cache(maxsize=4096)
+def _only_marks(html: str) -> str:
+    # kept: a results page cleans forty highlights, and the same searches come back
+    return nh3.clean(html, tags={"mark"}, attributes={})
 
 
 def query_string(params: dict[str, Any] | list[tuple[str, Any]]) -> str:

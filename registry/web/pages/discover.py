@@ -15,7 +15,7 @@ from __future__ import annotations
 import hashlib
 import re
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 from litestar import Controller, Request, Response, get
@@ -28,6 +28,7 @@ from registry.finding import NamedMatches
 from registry.indexing.documents import fold
 from registry.tables import ComponentDetail, Organisation
 from registry.web.pages.common import page
+from registry.wording import LABELS, label
 from search import MAX_TOTAL_HITS, SearchEngine, SearchResult
 
 # The filters a page shows, in order, with how many of their values at most (long lists of
@@ -55,6 +56,7 @@ class FacetValue:
     count: int
     chosen: bool
     id: str  # the checkbox's id: the same for a value on every answer, so focus can stay on it
+    label: str = ""  # what the page calls it (see `DiscoverPage.value_label`)
 
 
 _UNSAFE_IN_ID = re.compile(r"[^a-z0-9_]+")
@@ -76,14 +78,23 @@ class Facet:
     left_out: int  # values with results not listed
 
 
-def facet(name: str, counts: Mapping[str, int], chosen: Sequence[str], limit: int | None) -> Facet:
+def facet(
+    name: str,
+    counts: Mapping[str, int],
+    chosen: Sequence[str],
+    limit: int | None,
+    labelled: Callable[[str, str], str] | None = None,
+) -> Facet:
     """A filter's values, most results first (then alphabetically), at most `limit` of them
-    plus any chosen ones beyond it."""
+    plus any chosen ones beyond it, each labelled by `labelled` (name, value) if given."""
     ranked = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
     shown = ranked if limit is None else ranked[:limit]
     listed = {value for value, _ in shown}
     extra = [(value, counts.get(value, 0)) for value in chosen if value not in listed]
-    values = [FacetValue(v, c, v in chosen, checkbox_id(name, v)) for v, c in shown + extra]
+    values = [
+        FacetValue(v, c, v in chosen, checkbox_id(name, v), labelled(name, v) if labelled else "")
+        for v, c in shown + extra
+    ]
     return Facet(name, values, len(ranked) - len(shown) - sum(1 for v, _ in extra if v in counts))
 
 
@@ -105,6 +116,14 @@ class DiscoverPage:
         """What the page calls a filter's value (organisations and licences; the vocabulary's
         values are labelled by the templates)."""
         return self.labels.get(name, {}).get(value)
+
+    def value_label(self, name: str, value: str) -> str:
+        """What the page shows for a filter's value: its organisation's name or licence as
+        written, the vocabulary's label, or else the value itself."""
+        known = self.label(name, value)
+        if known:
+            return known
+        return label(value, name) if name in LABELS else value
 
     @property
     def capped(self) -> bool:
@@ -131,6 +150,7 @@ class DiscoverPage:
                 self.result.facets.get(FILTERS[name], {}),
                 self.asked.filters.get(name, []),
                 limit,
+                self.value_label,
             )
             for name, limit in PAGE_FACETS.items()
         ]
