@@ -22,7 +22,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from registry.errors import ValidationFailed
-from registry.finding import NamedMatches, named_like
+from registry.finding import NamedMatches, named_like, words_of
 from registry.indexing.documents import fold
 from search import (
     MAX_TOTAL_HITS,
@@ -168,6 +168,7 @@ def group_queries(asked: SolutionSearch) -> dict[str, SearchQuery]:
             filters=_index_filters({k: v for k, v in asked.filters.items() if k != name}),
             facets=(FILTERS[name],),
             per_page=1,  # the hits are not shown; only the counts are read
+            highlight=(),
         )
         for name in FACETS
         if name in asked.filters
@@ -185,6 +186,8 @@ async def search(
     search per facet with values ticked, run together); `SearchUnavailable` passes through for
     the caller to degrade."""
     groups = group_queries(asked)
+    if not groups:  # one search: awaited as it is, without a task around it
+        return await engine.search(to_query(asked, shown))
     result, *counted = await asyncio.gather(
         engine.search(to_query(asked, shown)), *(engine.search(q) for q in groups.values())
     )
@@ -210,6 +213,11 @@ async def find(
 ) -> Found:
     """`search`, and the organisations and programmes named like `asked.text` (nothing for an
     empty text), which come from the database and so are found even while search is down."""
+    if not words_of(asked.text):  # nothing to name: the search alone
+        try:
+            return Found(await search(engine, asked, shown), NamedMatches([], []))
+        except SearchUnavailable:
+            return Found(None, NamedMatches([], []))
     # the database and the engine (on threads of their own) are asked at the same time
     named, result = await asyncio.gather(
         named_like(asked.text), search(engine, asked, shown), return_exceptions=True
