@@ -442,7 +442,11 @@ async def run_size(args: argparse.Namespace) -> dict[str, Any]:
         from search.tantivy import TantivyEngine
 
         uncached_engine = TantivyEngine(
-            settings.search_dir / indexing.SPEC.name, engine.spec, facet_cache=0, page_cache=0
+            settings.search_dir / indexing.SPEC.name,
+            engine.spec,
+            facet_cache=0,
+            page_cache=0,
+            document_cache=0,
         )
         uncached, _, _ = await raw_engine(uncached_engine, max(plan.raw_rounds // 3, 5))
         await uncached_engine.close()
@@ -523,8 +527,8 @@ async def run_size(args: argparse.Namespace) -> dict[str, Any]:
         f"{one.p99:8.2f}  {ratio:5.1f}"
     )
     line(
-        f"   raw engine without its caches of facet counts and whole answers (every search "
-        f"counts its facets, reads and marks its hits): "
+        f"   raw engine without its caches of facet counts, whole answers and documents "
+        f"(every search counts its facets, reads and marks its hits): "
         f"p50 {uncached.p50:.2f} ms, p99 {uncached.p99:.2f} ms"
     )
     if cropped:

@@ -137,8 +137,9 @@ async def measure(rounds: int, profile: bool) -> dict[str, Any]:
     uncached: dict[str, Any] = {"facet_cache": 0}
     if "order_cache" in inspect.signature(TantivyEngine).parameters:
         uncached["order_cache"] = 0
-    if "page_cache" in inspect.signature(TantivyEngine).parameters:
-        uncached["page_cache"] = 0
+    for cache in ("page_cache", "document_cache"):
+        if cache in inspect.signature(TantivyEngine).parameters:
+            uncached[cache] = 0
     engine = TantivyEngine(settings.search_dir / indexing.SPEC.name, indexing.SPEC, **uncached)
     for label, params in MIX:
         query = searching.to_query(searching.parse(params))

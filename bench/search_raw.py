@@ -208,7 +208,9 @@ async def bench_size(size: int, rounds: int, corpus: Corpus) -> None:
     with tempfile.TemporaryDirectory(prefix="search-bench-") as tmp:
         # without the facet and order caches, so every query pays for its facet counts and
         # for ordering its few hits
-        engine = TantivyEngine(Path(tmp), SPEC, facet_cache=0, order_cache=0, page_cache=0)
+        engine = TantivyEngine(
+            Path(tmp), SPEC, facet_cache=0, order_cache=0, page_cache=0, document_cache=0
+        )
         started = time.perf_counter()
         written = await engine.rebuild(corpus.documents(size))
         build = time.perf_counter() - started

@@ -66,7 +66,7 @@ from search.tantivy.layout import DOC, PK, Layout, build_layout, sort_field, to_
 from search.tantivy.live import LiveIndex, guard, open_writer, quietly
 from search.tantivy.plan import Plan, make_plan, settle
 from search.tantivy.query import Scores, build_query, facet_counts, python_sort_key
-from search.tantivy.rank import WINDOW, Ranker, document_terms
+from search.tantivy.rank import WINDOW, FieldTerms, Ranker, document_terms
 from search.tantivy.synonyms import SynonymStore
 from search.tantivy.text import ANALYZER_NAME, HighlightMatcher, QueryWord, build_analyzer
 from search.types import (
@@ -126,6 +126,7 @@ class TantivyEngine:
         facet_cache: int = 256,
         order_cache: int = 256,
         page_cache: int = 2000,
+        document_cache: int = 500,
         threads: int = 4,
         search_threads: int = 1,
         writer_memory: int = 32_000_000,
@@ -146,6 +147,7 @@ class TantivyEngine:
         self._facets = _FacetCache(facet_cache)
         self._orders = _Orders(order_cache)
         self._pages = _Pages(page_cache)
+        self._documents = _Documents(document_cache)
         self._executor = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="tantivy")
         # Searches are mostly Python (documents, highlights) under the GIL: more threads than
         # one only make them fight over it with the event loop. With one, a worker answered
@@ -268,14 +270,15 @@ class TantivyEngine:
                 read: dict[tuple[int, int], dict[str, Any]] = {}
                 order = self._orders.get((version, asked))
                 if order is None:
-                    order = self._ranked(searcher, plan, head, read)
+                    order = self._ranked(searcher, version, plan, head, read)
                     self._orders.put((version, asked), order)
                 addresses = {(a.segment_ord, a.doc): a for _, a in head}
                 documents = [
-                    read.get(at) or _stored(searcher, addresses[at]) for at in order[offset:end]
+                    read.get(at) or self._documents.document(searcher, version, addresses[at])
+                    for at in order[offset:end]
                 ]
                 beyond = found.hits[max(offset, WINDOW) : end]
-                documents += [_stored(searcher, a) for _, a in beyond]
+                documents += [self._documents.document(searcher, version, a) for _, a in beyond]
             else:
                 if query.sort:
                     order_by = sort_field(query.sort[0].name, query.sort[0].descending)
@@ -289,7 +292,10 @@ class TantivyEngine:
                     offset=offset,
                     order=tantivy.Order.Asc,  # sort keys ascend; scores always descend
                 )
-                documents = [_stored(searcher, address) for _, address in found.hits]
+                documents = [
+                    self._documents.document(searcher, version, address)
+                    for _, address in found.hits
+                ]
             facets: dict[str, dict[str, int]] = {}
             if query.facets:
                 key = (version, asked, query.facets)
@@ -322,6 +328,7 @@ class TantivyEngine:
     def _ranked(
         self,
         searcher: tantivy.Searcher,
+        version: int,
         plan: Plan,
         hits: list[tuple[float, tantivy.DocAddress]],
         read: dict[tuple[int, int], dict[str, Any]],
@@ -331,8 +338,10 @@ class TantivyEngine:
         ranker = Ranker(plan, self.spec.searchable)
         keys = []
         for _, address in hits:
-            document = read[address.segment_ord, address.doc] = _stored(searcher, address)
-            fields = document_terms(document, self.spec.searchable)
+            document, fields = self._documents.analysed(
+                searcher, version, address, self.spec.searchable
+            )
+            read[address.segment_ord, address.doc] = document
             keys.append((ranker.key_of(fields), address.segment_ord, address.doc))
         keys.sort()
         return [(segment, doc) for _, segment, doc in keys]
@@ -726,6 +735,62 @@ class _Orders:
                 while len(self._entries) > self._size:
                     self._entries.popitem(last=False)
         return order
+
+
+class _Documents:
+    """Stored documents of the newest index version searched, decoded, and their searchable
+    fields analysed for ranking once a ranking asks, by address; least recently used first
+    out, at most `size` of them. The same documents come back search after search (the next
+    letter typed, another filter, the next page), and reading, decoding and analysing the
+    `WINDOW` best of each new search is most of what it costs. Shared like `_Pages`' hits:
+    read, never changed."""
+
+    def __init__(self, size: int) -> None:
+        self._size = size
+        self._version = -1
+        self._entries: OrderedDict[tuple[int, int], list[Any]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def document(
+        self, searcher: tantivy.Searcher, version: int, address: tantivy.DocAddress
+    ) -> dict[str, Any]:
+        return self._entry(searcher, version, address)[0]
+
+    def analysed(
+        self,
+        searcher: tantivy.Searcher,
+        version: int,
+        address: tantivy.DocAddress,
+        searchable: Sequence[str],
+    ) -> tuple[dict[str, Any], list[FieldTerms]]:
+        entry = self._entry(searcher, version, address)
+        if entry[1] is None:
+            entry[1] = document_terms(entry[0], searchable)
+        return entry[0], entry[1]
+
+    def _entry(
+        self, searcher: tantivy.Searcher, version: int, address: tantivy.DocAddress
+    ) -> list[Any]:
+        """[document, its analysed fields or None], kept when `version` is the newest."""
+        key = (address.segment_ord, address.doc)
+        with self._lock:
+            if version == self._version:
+                found = self._entries.get(key)
+                if found is not None:
+                    self._entries.move_to_end(key)
+                    return found
+        entry = [_stored(searcher, address), None]
+        if not self._size:
+            return entry
+        with self._lock:
+            if version > self._version:  # a newer index state: the documents kept are stale
+                self._version = version
+                self._entries.clear()
+            if version == self._version:
+                self._entries[key] = entry
+                while len(self._entries) > self._size:
+                    self._entries.popitem(last=False)
+        return entry
 
 
 class _Pages:

@@ -152,7 +152,13 @@ async def test_a_repeated_search_shows_a_changed_document(engine, other) -> None
         assert again.hits[0].highlights["title"] == (
             "Regional <mark>telecare</mark> <mark>hub</mark>"
         )
+        # another search reading the same document: read again too, not kept from before
+        other_words = await searching.search(SearchQuery(text="hub"))
+        assert other_words.hits[0].document["title"] == "Regional telecare hub"
         await engine.upsert([CORPUS[0]])
+        assert (await searching.search(SearchQuery(text="hub"))).hits[0].document["title"] == (
+            "Digital telecare hub"
+        )
 
 
 async def test_a_repeated_search_finds_what_new_synonyms_add(engine, other) -> None:
