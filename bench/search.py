@@ -170,6 +170,37 @@ async def raw_engine(
     return result, per_query, totals
 
 
+TYPED = (
+    "telecare alarms",
+    "school clothing grant",
+    "waste collection",
+    "council tax reduction",
+    "digital platform",
+    "housing repairs",
+    "procurement framework",
+)
+
+
+async def type_ahead(engine: Any) -> Latencies:
+    """Each phrase of `TYPED` as the discover page sends it while it is typed ("te", "tel",
+    ... "telecare alarms"), every search new to the engine: what its caches of answers and
+    facet counts cannot save, and its kept documents can."""
+    from registry.catalogue import searching
+
+    result = Latencies()
+    started = time.perf_counter()
+    for phrase in TYPED:
+        for end in range(2, len(phrase) + 1):
+            if phrase[end - 1] == " ":
+                continue
+            query = searching.to_query(searching.parse({"q": [phrase[:end]]}), ("title", "summary"))
+            t0 = time.perf_counter()
+            await engine.search(query)
+            result.samples.append((time.perf_counter() - t0) * 1000)
+    result.seconds = time.perf_counter() - started
+    return result
+
+
 async def response_sizes(engine: Any) -> tuple[float, float]:
     """Average bytes of the API's answer to the mix, shaped by the API's own `search_hit`,
     without and with the long fields cropped."""
@@ -450,6 +481,14 @@ async def run_size(args: argparse.Namespace) -> dict[str, Any]:
         )
         uncached, _, _ = await raw_engine(uncached_engine, max(plan.raw_rounds // 3, 5))
         await uncached_engine.close()
+    typed = None
+    if not meili:
+        from search.tantivy import TantivyEngine
+
+        typed_engine = TantivyEngine(settings.search_dir / indexing.SPEC.name, engine.spec)
+        await typed_engine.search(SearchQuery())  # opened, as a serving engine is
+        typed = await type_ahead(typed_engine)
+        await typed_engine.close()
     cropped = None
     if "crop" in {f.name for f in dataclasses.fields(SearchQuery)}:
         cropped, _, _ = await raw_engine(engine, max(plan.raw_rounds // 3, 5), crop=True)
@@ -531,6 +570,12 @@ async def run_size(args: argparse.Namespace) -> dict[str, Any]:
         f"(every search counts its facets, reads and marks its hits): "
         f"p50 {uncached.p50:.2f} ms, p99 {uncached.p99:.2f} ms"
     )
+    if typed:
+        line(
+            f"   type-ahead, {len(typed.samples)} searches each new to the engine (the phrases "
+            f"of TYPED as they are typed, as the discover page asks): p50 {typed.p50:.2f} ms, "
+            f"p99 {typed.p99:.2f} ms"
+        )
     if cropped:
         line(
             f"   raw engine with SearchQuery.crop={CROP}: p50 {cropped.p50:.2f} ms, "
