@@ -8,20 +8,23 @@ one with more has its first page ordered among the `WINDOW` the scores put first
 sort, and the plain listing of an empty query, is a strict order ending in the primary key.
 Facet counts come from the same query as the hits, so they describe exactly the filtered result
 set, and are cached per index state because the plain listing is the commonest search and its
-counts are the costliest part. Every blocking call runs on the engine's own threads: searches on
-one thread of their own (`search_threads`), everything else on a small pool, so a write waiting
-for Tantivy's lock never holds searches up. Writes take an in-process lock and Tantivy's
-directory lock (waited for up to `lock_timeout`, then `SearchUnavailable`), commit, give the
-directory lock back and reload, so the worker and the CLI can write too; `LiveIndex` picks up
-their commits and rebuilds before the next search. `rebuild` fills a new generation beside the
-live one and swaps it in (see `generations`), replaying writes this process made
+counts are the costliest part. Whole answers are kept too, per index state, synonyms and query
+(`_Pages`), and looked up without leaving the caller's thread while the index's files are
+unchanged; the documents a search read are kept, decoded and analysed, for the next searches of
+the same index state (`_Documents`). Every blocking call runs on the engine's own threads:
+searches on one thread of their own (`search_threads`), everything else on a small pool, so a
+write waiting for Tantivy's lock never holds searches up. Writes take an in-process lock and
+Tantivy's directory lock (waited for up to `lock_timeout`, then `SearchUnavailable`), commit,
+give the directory lock back and reload, so the worker and the CLI can write too; `LiveIndex`
+picks up their commits and rebuilds before the next search. `rebuild` fills a new generation
+beside the live one and swaps it in (see `generations`), replaying writes this process made
 meanwhile. When the spec no longer matches the index on disk, `apply_settings` replaces an empty
 index but will not discard a non-empty one: it raises `SearchUnavailable` asking for a rebuild,
 as searches do until `rebuild` has run with the new spec. Every commit records the sizes of the
 index's files, and an index whose files no longer match is refused rather than mapped, since a
-file cut short under a memory map crashes the process (see `manifest`). On Linux the
-engine keeps some free memory at the top of malloc's heaps (`pad_the_heap`), which makes
-typo-tolerant searches for long words several times cheaper.
+file cut short under a memory map crashes the process (see `manifest`). On Linux the engine
+keeps some free memory at the top of malloc's heaps (`pad_the_heap`), which makes typo-tolerant
+searches for long words several times cheaper.
 """
 
 from __future__ import annotations
