@@ -109,3 +109,16 @@ async def test_the_openapi_schema_describes_the_api(seeded_client):
     schema = (await seeded_client.get("/schema/openapi.json")).json()
     assert "/api/v1/solutions" in schema["paths"]
     assert "/api/v1/organisations/{slug}" in schema["paths"]
+
+
+async def test_the_api_and_the_feeds_set_no_cookie(client):
+    """A program calling the API keeps no cookies: its answers set none, however often it
+    calls, while the pages still give a browser its CSRF cookie for their forms."""
+    for path in ("/api/v1/search?q=waste", "/api/v1/solutions", "/feeds/solutions.atom"):
+        client.cookies.clear()
+        answer = await client.get(path)
+        assert answer.status_code == 200
+        assert answer.headers.get_list("set-cookie") == [], path
+    client.cookies.clear()
+    page = await client.get("/")
+    assert any(c.startswith("registry_csrf=") for c in page.headers.get_list("set-cookie"))

@@ -184,6 +184,10 @@ def create_app(
             cookie_secure=not settings.is_development,
             cookie_httponly=True,
             cookie_samesite="lax",
+            # The API and the feeds hold no forms: API writes take a token, never the cookie,
+            # so their answers set no CSRF cookie (a program calling them keeps no cookies,
+            # and an answer that sets one is not shared by caches).
+            exclude=[r"^/api/v1/", r"^/feeds/"],
         ),
         template_config=template_config(),
         state=State(
