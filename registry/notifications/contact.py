@@ -33,9 +33,8 @@ from registry.config import Settings
 from registry.errors import NotFound, PermissionDenied, TooManyRequests, ValidationFailed
 from registry.indexing.sync import backoff
 from registry.notifications.mail import (
-    _HTML,
-    _TEXT,
     MailFailed,
+    add_bodies,
     deliver,
     unsubscribe_token,
 )
@@ -431,8 +430,7 @@ def render(settings: Settings, mail: dict, message: dict) -> EmailMessage:
         context["unsubscribe_url"] = f"{base}/unsubscribe/{token}"
         email["List-Unsubscribe"] = f"<{context['unsubscribe_url']}>"
         email["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
-    email.set_content(_TEXT.get_template("contact.txt").render(context))
-    email.add_alternative(_HTML.get_template("contact.html").render(context), subtype="html")
+    add_bodies(email, "contact", context)
     return email
 
 

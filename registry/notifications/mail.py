@@ -130,9 +130,14 @@ def render(
     message["List-Unsubscribe"] = f"<{unsubscribe_url}>"
     message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
     message["Auto-Submitted"] = "auto-generated"
+    add_bodies(message, template, context)
+    return message
+
+
+def add_bodies(message: EmailMessage, template: str, context: dict) -> None:
+    """The plain text and HTML bodies of `message`, from `<template>.txt` and `.html`."""
     message.set_content(_TEXT.get_template(f"{template}.txt").render(context))
     message.add_alternative(_HTML.get_template(f"{template}.html").render(context), subtype="html")
-    return message
 
 
 # -- sending -----------------------------------------------------------------------------------
