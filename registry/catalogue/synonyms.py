@@ -38,7 +38,7 @@ from search.synonyms import MAX_TERM_LENGTH, MAX_WORDS, fold, mutual
 log = logging.getLogger("registry.synonyms")
 
 MAX_GROUPS = 300
-CHANGE_LOCK_KEY = 74203  # synonym changes, among the registry's PostgreSQL advisory locks
+CHANGE_LOCK_KEY = 74204  # synonym changes, among the registry's PostgreSQL advisory locks
 MAX_APPLY_ROUNDS = 5
 MAX_TERMS = 10
 MAX_INPUT = MAX_TERMS * (MAX_TERM_LENGTH + 2) + 100  # characters read from a form

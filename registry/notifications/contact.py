@@ -31,11 +31,10 @@ from registry.accounts import Actor
 from registry.catalogue.reading import may_see_drafts
 from registry.config import Settings
 from registry.errors import NotFound, PermissionDenied, TooManyRequests, ValidationFailed
-from registry.indexing.sync import backoff
+from registry.notifications import delivery
+from registry.notifications.delivery import MailResult
 from registry.notifications.mail import (
-    MailFailed,
     add_bodies,
-    deliver,
     unsubscribe_token,
 )
 from registry.notifications.recipients import MEMBER
@@ -57,9 +56,6 @@ PAGE_SIZE = 25
 MAX_PAGE = 40
 WINDOW = dt.timedelta(hours=24)
 RATE_LOCK_KEY = 74203  # a person's contact messages, among PostgreSQL advisory locks
-MAX_ATTEMPTS = 8
-CLAIM_LEASE = dt.timedelta(minutes=10)
-BATCH = 200
 FIELD_ORDER = ["subject", "body"]
 
 
@@ -393,15 +389,6 @@ def is_member(actor: Actor, organisation_id: int) -> bool:
 # -- the worker ---------------------------------------------------------------------------------
 
 
-@dataclass
-class ContactResult:
-    sent: int = 0
-    retrying: int = 0
-    failed: int = 0
-    cancelled: int = 0
-    unconfirmed: int = 0
-
-
 def render(settings: Settings, mail: dict, message: dict) -> EmailMessage:
     base = settings.base_url
     context = {
@@ -434,38 +421,6 @@ def render(settings: Settings, mail: dict, message: dict) -> EmailMessage:
     return email
 
 
-async def _claim(mail_id: int, now: dt.datetime) -> bool:
-    claimed = (
-        await ContactMail.update(
-            {
-                ContactMail.status: "sending",
-                ContactMail.claimed_at: now,
-                ContactMail.attempts: ContactMail.attempts + 1,
-            }
-        )
-        .where((ContactMail.id == mail_id) & (ContactMail.status == "queued"))
-        .returning(ContactMail.id)
-    )
-    return bool(claimed)
-
-
-async def _record(
-    mail_id: int,
-    status: str,
-    *,
-    error: str = "",
-    header: str = "",
-    available_at: dt.datetime | None = None,
-) -> None:
-    values: dict = {ContactMail.status: status, ContactMail.last_error: error[:2000]}
-    if status == "sent":
-        values[ContactMail.sent_at] = dt.datetime.now(dt.UTC)
-        values[ContactMail.message_id] = header[:200]
-    if available_at is not None:
-        values[ContactMail.available_at] = available_at
-    await ContactMail.update(values).where(ContactMail.id == mail_id)
-
-
 async def _still_wanted(mail: dict) -> bool:
     """A member's copy goes only while they are active and have not stopped organisation mail;
     the contact's always goes."""
@@ -480,34 +435,9 @@ async def _still_wanted(mail: dict) -> bool:
     return not off
 
 
-async def send_due(settings: Settings, now: dt.datetime | None = None) -> ContactResult:
+async def send_due(settings: Settings, now: dt.datetime | None = None) -> MailResult:
     """Send the contact mail that is due, one at a time, each exactly once."""
-    result = ContactResult()
-    now = now or dt.datetime.now(dt.UTC)
-    abandoned = (
-        await ContactMail.update(
-            {
-                ContactMail.status: "unconfirmed",
-                ContactMail.last_error: "the worker stopped while sending this message; it is "
-                "not sent again, in case the mail server had already taken it",
-            }
-        )
-        .where((ContactMail.status == "sending") & (ContactMail.claimed_at < now - CLAIM_LEASE))
-        .returning(ContactMail.id)
-    )
-    result.unconfirmed = len(abandoned)
-    due = (
-        await ContactMail.select()
-        .where((ContactMail.status == "queued") & (ContactMail.available_at <= now))
-        .order_by(ContactMail.id)
-        .limit(BATCH)
-    )
-    for mail in due:
-        if not await _claim(mail["id"], dt.datetime.now(dt.UTC)):
-            continue  # another worker took it
-        outcome = await _send_one(settings, mail)
-        setattr(result, outcome, getattr(result, outcome) + 1)
-    return result
+    return await delivery.send_rows(settings, ContactMail, _send_one, now)
 
 
 async def _send_one(settings: Settings, mail: dict) -> str:
@@ -523,23 +453,7 @@ async def _send_one(settings: Settings, mail: dict) -> str:
         .first()
     )
     if message is None or not await _still_wanted(mail):
-        await _record(mail["id"], "cancelled")
+        await delivery.record(ContactMail, mail["id"], "cancelled")
         return "cancelled"
     email = render(settings, mail, message)
-    try:
-        await deliver(settings, email)
-    except MailFailed as exc:
-        attempts = mail["attempts"] + 1
-        if exc.permanent or attempts >= MAX_ATTEMPTS:
-            await _record(mail["id"], "failed", error=str(exc))
-            log.warning("contact mail %s failed for good: %s", mail["id"], exc)
-            return "failed"
-        await _record(
-            mail["id"],
-            "queued",
-            error=str(exc),
-            available_at=dt.datetime.now(dt.UTC) + backoff(attempts),
-        )
-        return "retrying"
-    await _record(mail["id"], "sent", header=str(email["Message-ID"]))
-    return "sent"
+    return await delivery.hand_over(settings, ContactMail, mail, email)

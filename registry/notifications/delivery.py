@@ -21,7 +21,9 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections import defaultdict
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from email.message import EmailMessage
 
 from piccolo.engine.postgres import PostgresEngine
 
@@ -38,7 +40,14 @@ from registry.notifications.mail import (
     unsubscribe_token,
 )
 from registry.notifications.recipients import DIGESTS, IMMEDIATE, MEMBER, period_of
-from registry.tables import Follow, MailMessage, MailPreference, Notification, User
+from registry.tables import (
+    ContactMail,
+    Follow,
+    MailMessage,
+    MailPreference,
+    Notification,
+    User,
+)
 
 log = logging.getLogger("registry.notifications")
 
@@ -114,56 +123,89 @@ async def _message_for(ids: list[int], user: int, kind: str, period: str, reason
 # -- sending -----------------------------------------------------------------------------------
 
 
-async def release_abandoned(now: dt.datetime | None = None) -> int:
+# The queue tables of mail (`MailMessage`, `ContactMail`) share the columns these helpers use:
+# status, attempts, claimed_at, available_at, sent_at, last_error and message_id.
+MailTable = type[MailMessage] | type[ContactMail]
+SendOne = Callable[[Settings, dict], Awaitable[str]]
+
+
+async def release_abandoned(table: MailTable, now: dt.datetime) -> int:
     """Claims left by a worker that stopped mid-send: never sent again, since the mail server
     may have taken them; recorded for an administrator to see."""
-    now = now or dt.datetime.now(dt.UTC)
     rows = (
-        await MailMessage.update(
+        await table.update(
             {
-                MailMessage.status: "unconfirmed",
-                MailMessage.last_error: "the worker stopped while sending this message; it is not "
+                table.status: "unconfirmed",
+                table.last_error: "the worker stopped while sending this message; it is not "
                 "sent again, in case the mail server had already taken it",
             }
         )
-        .where((MailMessage.status == "sending") & (MailMessage.claimed_at < now - CLAIM_LEASE))
-        .returning(MailMessage.id)
+        .where((table.status == "sending") & (table.claimed_at < now - CLAIM_LEASE))
+        .returning(table.id)
     )
     return len(rows)
 
 
-async def _claim(message_id: int, now: dt.datetime) -> bool:
+async def _claim(table: MailTable, row_id: int, now: dt.datetime) -> bool:
     claimed = (
-        await MailMessage.update(
-            {
-                MailMessage.status: "sending",
-                MailMessage.claimed_at: now,
-                MailMessage.attempts: MailMessage.attempts + 1,
-            }
+        await table.update(
+            {table.status: "sending", table.claimed_at: now, table.attempts: table.attempts + 1}
         )
-        .where((MailMessage.id == message_id) & (MailMessage.status == "queued"))
-        .returning(MailMessage.id, MailMessage.attempts)
+        .where((table.id == row_id) & (table.status == "queued"))
+        .returning(table.id)
     )
     return bool(claimed)
 
 
-async def send_due(settings: Settings, now: dt.datetime | None = None) -> MailResult:
-    """Send the queued messages that are due, one at a time."""
+async def send_rows(
+    settings: Settings, table: MailTable, send_one: SendOne, now: dt.datetime | None = None
+) -> MailResult:
+    """Send the rows of `table` that are due, one at a time, each claimed before it is handed
+    to the mail server and recorded after, so none is sent twice."""
     result = MailResult()
     now = now or dt.datetime.now(dt.UTC)
-    result.unconfirmed = await release_abandoned(now)
+    result.unconfirmed = await release_abandoned(table, now)
     due = (
-        await MailMessage.select()
-        .where((MailMessage.status == "queued") & (MailMessage.available_at <= now))
-        .order_by(MailMessage.id)
+        await table.select()
+        .where((table.status == "queued") & (table.available_at <= now))
+        .order_by(table.id)
         .limit(BATCH)
     )
-    for message in due:
-        if not await _claim(message["id"], dt.datetime.now(dt.UTC)):
+    for row in due:
+        if not await _claim(table, row["id"], dt.datetime.now(dt.UTC)):
             continue  # another worker took it
-        outcome = await _send_one(settings, message)
+        outcome = await send_one(settings, row)
         setattr(result, outcome, getattr(result, outcome) + 1)
     return result
+
+
+async def hand_over(settings: Settings, table: MailTable, row: dict, email: EmailMessage) -> str:
+    """Give `email` (the mail of `row`) to the mail server and record the outcome: sent, to be
+    retried with back-off, or failed for good."""
+    try:
+        await deliver(settings, email)
+    except MailFailed as exc:
+        attempts = row["attempts"] + 1
+        if exc.permanent or attempts >= MAX_ATTEMPTS:
+            await record(table, row["id"], "failed", error=str(exc))
+            log.warning("%s %s failed for good: %s", table._meta.tablename, row["id"], exc)
+            return "failed"
+        await record(
+            table,
+            row["id"],
+            "queued",
+            error=str(exc),
+            available_at=dt.datetime.now(dt.UTC) + backoff(attempts),
+        )
+        log.info("%s %s will be retried: %s", table._meta.tablename, row["id"], exc)
+        return "retrying"
+    await record(table, row["id"], "sent", header=str(email["Message-ID"]))
+    return "sent"
+
+
+async def send_due(settings: Settings, now: dt.datetime | None = None) -> MailResult:
+    """Send the queued notification messages that are due, one at a time."""
+    return await send_rows(settings, MailMessage, _send_one, now)
 
 
 async def _still_wanted(user: dict, reason: str) -> bool:
@@ -206,7 +248,7 @@ async def _send_one(settings: Settings, message: dict) -> str:
         .order_by(Notification.id)
     )
     if user is None or not items or not await _still_wanted(user, message["reason"]):
-        await _record(message["id"], "cancelled")
+        await record(MailMessage, message["id"], "cancelled")
         return "cancelled"
     token = unsubscribe_token(settings.secret_key, user["id"], message["reason"])
     base = settings.base_url
@@ -231,24 +273,7 @@ async def _send_one(settings: Settings, message: dict) -> str:
         stops=_why(message["reason"]),
         period=period,
     )
-    try:
-        await deliver(settings, email)
-    except MailFailed as exc:
-        attempts = message["attempts"] + 1
-        if exc.permanent or attempts >= MAX_ATTEMPTS:
-            await _record(message["id"], "failed", error=str(exc))
-            log.warning("mail %s failed for good: %s", message["id"], exc)
-            return "failed"
-        await _record(
-            message["id"],
-            "queued",
-            error=str(exc),
-            available_at=dt.datetime.now(dt.UTC) + backoff(attempts),
-        )
-        log.info("mail %s will be retried: %s", message["id"], exc)
-        return "retrying"
-    await _record(message["id"], "sent", header=str(email["Message-ID"]))
-    return "sent"
+    return await hand_over(settings, MailMessage, message, email)
 
 
 SUBJECT_WORDS = {
@@ -281,7 +306,8 @@ def _subject_words(kind: str) -> str:
     return SUBJECT_WORDS.get(kind, "update")
 
 
-async def _record(
+async def record(
+    table: MailTable,
     row_id: int,
     status: str,
     *,
@@ -289,13 +315,13 @@ async def _record(
     header: str = "",
     available_at: dt.datetime | None = None,
 ) -> None:
-    values: dict = {MailMessage.status: status, MailMessage.last_error: error[:2000]}
+    values: dict = {table.status: status, table.last_error: error[:2000]}
     if status == "sent":
-        values[MailMessage.sent_at] = dt.datetime.now(dt.UTC)
-        values[MailMessage.message_id] = header[:200]
+        values[table.sent_at] = dt.datetime.now(dt.UTC)
+        values[table.message_id] = header[:200]
     if available_at is not None:
-        values[MailMessage.available_at] = available_at
-    await MailMessage.update(values).where(MailMessage.id == row_id)
+        values[table.available_at] = available_at
+    await table.update(values).where(table.id == row_id)
 
 
 async def run(settings: Settings, now: dt.datetime | None = None) -> MailResult:
