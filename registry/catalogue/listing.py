@@ -17,7 +17,8 @@ from piccolo.engine.postgres import PostgresEngine
 from piccolo.query import OrderByRaw
 
 from registry import db
-from registry.catalogue.views import OrganisationRef, SolutionSummary
+from registry.catalogue.reading import summary_columns, summary_of
+from registry.catalogue.views import SolutionSummary
 from registry.indexing.documents import fold
 from registry.tables import Adoption, ComponentDetail, Interest, Organisation, Solution
 
@@ -111,23 +112,15 @@ async def list_published(
         if where is None:
             return [], 0
         total = await Solution.count().where(where)
-        query = Solution.select(
-            Solution.slug,
-            Solution.kind,
-            Solution.title,
-            Solution.summary,
-            Solution.status,
-            Solution.updated_at,
-            Solution.owner.slug.as_alias("owner_slug"),
-            Solution.owner.name.as_alias("owner_name"),
-        ).where(where)
         rows = (
-            await query.order_by(OrderByRaw("lower(solution.title)"))
+            await Solution.select(*summary_columns())
+            .where(where)
+            .order_by(OrderByRaw("lower(solution.title)"))
             .order_by(OrderByRaw("CAST(solution.id AS TEXT)"))
             .limit(per_page)
             .offset((page - 1) * per_page)
         )
-    return [_summary(row) for row in rows], total
+    return [summary_of(row) for row in rows], total
 
 
 async def summaries_of(slugs: Sequence[str]) -> list[SolutionSummary]:
@@ -135,27 +128,8 @@ async def summaries_of(slugs: Sequence[str]) -> list[SolutionSummary]:
     deleted left out): what a listing shows of the search engine's hits."""
     if not slugs:
         return []
-    rows = await Solution.select(
-        Solution.slug,
-        Solution.kind,
-        Solution.title,
-        Solution.summary,
-        Solution.status,
-        Solution.updated_at,
-        Solution.owner.slug.as_alias("owner_slug"),
-        Solution.owner.name.as_alias("owner_name"),
-    ).where(Solution.slug.is_in(list(slugs)) & (Solution.status != "draft"))
-    by_slug = {row["slug"]: _summary(row) for row in rows}
-    return [by_slug[slug] for slug in slugs if slug in by_slug]
-
-
-def _summary(row: dict) -> SolutionSummary:
-    return SolutionSummary(
-        slug=row["slug"],
-        kind=row["kind"],
-        title=row["title"],
-        summary=row["summary"],
-        status=row["status"],
-        owner=OrganisationRef(row["owner_slug"], row["owner_name"]),
-        updated_at=row["updated_at"],
+    rows = await Solution.select(*summary_columns()).where(
+        Solution.slug.is_in(list(slugs)) & (Solution.status != "draft")
     )
+    by_slug = {row["slug"]: summary_of(row) for row in rows}
+    return [by_slug[slug] for slug in slugs if slug in by_slug]

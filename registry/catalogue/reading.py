@@ -183,6 +183,32 @@ def editable_fields(view: SolutionView) -> dict[str, Any]:
     return values
 
 
+def summary_columns() -> tuple:
+    """The columns a `SolutionSummary` is read from (`summary_of`)."""
+    return (
+        Solution.slug,
+        Solution.kind,
+        Solution.title,
+        Solution.summary,
+        Solution.status,
+        Solution.updated_at,
+        Solution.owner.slug.as_alias("owner_slug"),
+        Solution.owner.name.as_alias("owner_name"),
+    )
+
+
+def summary_of(row: dict) -> SolutionSummary:
+    return SolutionSummary(
+        slug=row["slug"],
+        kind=row["kind"],
+        title=row["title"],
+        summary=row["summary"],
+        status=row["status"],
+        owner=OrganisationRef(row["owner_slug"], row["owner_name"]),
+        updated_at=row["updated_at"],
+    )
+
+
 async def list_solutions(
     *, kind: str | None = None, page: int = 1, per_page: int = 20, owner_id: int | None = None
 ) -> tuple[list[SolutionSummary], int]:
@@ -194,35 +220,14 @@ async def list_solutions(
         where &= Solution.owner == owner_id
     total = await Solution.count().where(where)
     rows = (
-        await Solution.select(
-            Solution.slug,
-            Solution.kind,
-            Solution.title,
-            Solution.summary,
-            Solution.status,
-            Solution.updated_at,
-            Solution.owner.slug.as_alias("owner_slug"),
-            Solution.owner.name.as_alias("owner_name"),
-        )
+        await Solution.select(*summary_columns())
         .where(where)
         .order_by(Solution.title)
         .order_by(Solution.id)
         .limit(per_page)
         .offset((page - 1) * per_page)
     )
-    summaries = [
-        SolutionSummary(
-            slug=row["slug"],
-            kind=row["kind"],
-            title=row["title"],
-            summary=row["summary"],
-            status=row["status"],
-            owner=OrganisationRef(row["owner_slug"], row["owner_name"]),
-            updated_at=row["updated_at"],
-        )
-        for row in rows
-    ]
-    return summaries, total
+    return [summary_of(row) for row in rows], total
 
 
 async def solution_ref(slug: str, actor: Actor = ANONYMOUS) -> dict:
