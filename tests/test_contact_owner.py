@@ -236,6 +236,24 @@ async def test_a_draft_cannot_be_reached_by_someone_who_cannot_see_it(
     assert await ContactMail.count() == 0
 
 
+async def test_a_draft_its_owners_can_see_is_not_contacted_until_published(
+    client, glasgow, glasgow_officer
+):
+    draft = await _contacted(glasgow, status="draft", title="Our own draft")
+    await sign_in(client, GLASGOW_OFFICER)
+    page = await client.get(f"/solutions/{draft.slug}/contact")
+    assert page.status_code == 409
+    assert "once it is published" in page.text
+    token = _token(await client.get("/account/follows"))
+    sent = await client.post(
+        f"/solutions/{draft.slug}/contact",
+        data={"_csrf_token": token, "subject": "Hello", "body": "A note to ourselves"},
+    )
+    assert sent.status_code == 409
+    assert await ContactMessage.count() == 0
+    assert await ContactMail.count() == 0
+
+
 async def test_someone_not_signed_in_is_sent_to_sign_in_and_nothing_is_sent(client, glasgow):
     solution = await _contacted(glasgow)
     form = await client.get(f"/solutions/{solution.slug}/contact", follow_redirects=False)

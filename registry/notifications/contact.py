@@ -30,7 +30,7 @@ from registry import changes, db
 from registry.accounts import Actor
 from registry.catalogue.reading import may_see_drafts
 from registry.config import Settings
-from registry.errors import NotFound, PermissionDenied, TooManyRequests, ValidationFailed
+from registry.errors import Conflict, NotFound, PermissionDenied, TooManyRequests, ValidationFailed
 from registry.notifications import delivery
 from registry.notifications.delivery import MailResult
 from registry.notifications.mail import (
@@ -77,7 +77,8 @@ class ContactTarget:
 
 
 async def _solution(actor: Actor, slug: str) -> dict:
-    """The solution's row as the actor may see it: a draft they cannot see does not exist."""
+    """The solution's row as the actor may see it: a draft they cannot see does not exist, and
+    one they can see has nobody to contact yet (it is published first)."""
     if not isinstance(slug, str) or len(slug) > 80:
         raise NotFound("There is no such solution")
     row = (
@@ -98,6 +99,8 @@ async def _solution(actor: Actor, slug: str) -> dict:
     )
     if row is None or (row["status"] == "draft" and not may_see_drafts(actor, row["owner"])):
         raise NotFound(f"There is no solution called {slug!r}")
+    if row["status"] == "draft":
+        raise Conflict(f"{row['title']} is a draft: it can be contacted once it is published")
     return row
 
 
