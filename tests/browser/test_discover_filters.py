@@ -155,6 +155,7 @@ async def test_the_sort_applies_once_a_choice_is_made_not_at_each_arrow_key(desk
         await page.keyboard.press("Tab")
     assert len(sent) == 2
     assert "sort=updated" in sent[1]
+    await expect(page).to_have_url(re.compile(r"sort=updated"))  # the results are swapped in
 
     # a choice made with the pointer applies at once
     async with page.expect_response(lambda r: r.request.headers.get("hx-request") == "true"):
